@@ -1,0 +1,42 @@
+package io.calyx.core.net;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.calyx.core.InvalidValueException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class IpPrefixTest {
+  @Test
+  void parsesInterfaceAddressesAndNetworks() {
+    IpPrefix p = IpPrefix.parse("f", "10.244.3.17/26");
+    assertThat(p.length()).isEqualTo(26);
+    assertThat(p.network().toString()).isEqualTo("10.244.3.0/26");
+    assertThat(p.isNetwork()).isFalse();
+    assertThat(IpPrefix.parseNetwork("f", "fd00:1::/64").toString()).isEqualTo("fd00:1::/64");
+  }
+
+  @Test
+  void networkRefusesHostBitsAndSuggestsTheNetwork() {
+    assertThatThrownBy(() -> IpPrefix.parseNetwork("ipam.pools[0]", "10.244.0.1/16"))
+        .isInstanceOf(InvalidValueException.class)
+        .hasMessageContaining("10.244.0.0/16");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"10.0.0.0", "10.0.0.0/33", "10.0.0.0/", "10.0.0.0/-1", "10.0.0.0/1a", "fd00::/129", "/8", "10.0.0.0/0008"})
+  void refusesBadCidrs(String in) {
+    assertThatThrownBy(() -> IpPrefix.parse("f", in)).isInstanceOf(InvalidValueException.class);
+  }
+
+  @Test
+  void containsChecksFamilyAndBits() {
+    IpPrefix net = IpPrefix.parseNetwork("f", "10.244.0.0/16");
+    assertThat(net.contains(IpAddress.parse("f", "10.244.255.1"))).isTrue();
+    assertThat(net.contains(IpAddress.parse("f", "10.245.0.1"))).isFalse();
+    assertThat(net.contains(IpAddress.parse("f", "::1"))).isFalse();
+    assertThat(IpPrefix.host(IpAddress.parse("f", "fd00::5")).toString()).isEqualTo("fd00::5/128");
+  }
+}
