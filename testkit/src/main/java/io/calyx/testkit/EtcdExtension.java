@@ -1,0 +1,79 @@
+package io.calyx.testkit;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolver;
+
+/**
+ * Gives a test class a real etcd, shared by its tests and stopped after the last one:
+ *
+ * <pre>
+ * {@literal @}ExtendWith(EtcdExtension.class)
+ * class MyIT {
+ *   {@literal @}Test void works(Etcd etcd) { ... etcd.endpoint() ... }
+ * }
+ * </pre>
+ *
+ * It starts the {@code etcd} binary from PATH (Debian: {@code apt-get install etcd-server}) on a free
+ * loopback port; where there is none but a Docker engine runs, etcd in a container; otherwise the tests are
+ * skipped with the reason. Tests share the server, so each should use its own key prefix.
+ */
+public final class EtcdExtension implements BeforeAllCallback, ParameterResolver {
+  private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(EtcdExtension.class);
+
+  @Override
+  public void beforeAll(ExtensionContext context) throws IOException {
+    etcd(context);
+  }
+
+  @Override
+  public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
+    return parameter.getParameter().getType() == Etcd.class;
+  }
+
+  @Override
+  public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+    try {
+      return etcd(context);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot start etcd", e);
+    }
+  }
+
+  private static Etcd etcd(ExtensionContext context) throws IOException {
+    ExtensionContext classContext = context.getTestClass().isPresent() && context.getTestMethod().isPresent()
+        ? context.getParent().orElse(context)
+        : context;
+    Holder holder = classContext.getStore(NS).get(Holder.class, Holder.class);
+    if (holder == null) {
+      holder = new Holder(launch());
+      classContext.getStore(NS).put(Holder.class, holder);
+    }
+    return holder.etcd;
+  }
+
+  private static Etcd launch() throws IOException {
+    Optional<Path> binary = Host.which("etcd");
+    if (binary.isPresent()) {
+      return EtcdServer.start(binary.get());
+    }
+    if (ContainerEtcd.dockerAvailable()) {
+      return ContainerEtcd.start();
+    }
+    Assumptions.abort("needs etcd: no etcd binary on PATH (apt-get install etcd-server) and no Docker engine");
+    throw new AssertionError("unreachable");
+  }
+
+  /** Closes the server when the class's store is closed (after its last test). */
+  private record Holder(Etcd etcd) implements AutoCloseable {
+    @Override
+    public void close() {
+      etcd.close();
+    }
+  }
+}

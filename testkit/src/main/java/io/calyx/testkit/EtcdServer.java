@@ -1,0 +1,162 @@
+package io.calyx.testkit;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * A real etcd for tests: the {@code etcd} binary (Debian's {@code etcd-server}) on free loopback ports with
+ * a temporary data directory, auto-compaction on, removed again on {@link #close()}. It can be stopped and
+ * started again on the same ports and data (for datastore-outage tests).
+ */
+public final class EtcdServer implements Etcd {
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+
+  private final Path binary;
+  private final Path dataDir;
+  private final int clientPort;
+  private final int peerPort;
+  private Process process;
+
+  private EtcdServer(Path binary, Path dataDir, int clientPort, int peerPort) {
+    this.binary = binary;
+    this.dataDir = dataDir;
+    this.clientPort = clientPort;
+    this.peerPort = peerPort;
+  }
+
+  /** Starts etcd from {@code binary}; fails if it is not healthy within 30 s. */
+  public static EtcdServer start(Path binary) throws IOException {
+    Path dir = Files.createTempDirectory("calyx-etcd-");
+    EtcdServer server = new EtcdServer(binary, dir, Host.freeLoopbackPort(), Host.freeLoopbackPort());
+    try {
+      server.resume();
+      return server;
+    } catch (IOException | RuntimeException e) {
+      server.close();
+      throw e;
+    }
+  }
+
+  /** The client URL, e.g. {@code http://127.0.0.1:40123}. */
+  @Override
+  public String endpoint() {
+    return "http://127.0.0.1:" + clientPort;
+  }
+
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  public boolean isRunning() {
+    return process != null && process.isAlive();
+  }
+
+  /** The PID of the etcd process (for fault-injection tests that signal it). */
+  public long pid() {
+    return process.pid();
+  }
+
+  /** Stops etcd (SIGTERM, then SIGKILL after 10 s), keeping its data. */
+  @Override
+  public void stop() {
+    if (process == null) {
+      return;
+    }
+    process.destroy();
+    try {
+      if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      process.destroyForcibly();
+    }
+    process = null;
+  }
+
+  /** Starts etcd (again) on the same ports and data directory and waits until it is healthy. */
+  @Override
+  public void resume() throws IOException {
+    if (isRunning()) {
+      return;
+    }
+    String client = endpoint();
+    String peer = "http://127.0.0.1:" + peerPort;
+    List<String> cmd = new ArrayList<>(List.of(
+        binary.toString(),
+        "--name", "calyx-test",
+        "--data-dir", dataDir.resolve("data").toString(),
+        "--listen-client-urls", client,
+        "--advertise-client-urls", client,
+        "--listen-peer-urls", peer,
+        "--initial-advertise-peer-urls", peer,
+        "--initial-cluster", "calyx-test=" + peer,
+        "--auto-compaction-mode", "revision",
+        "--auto-compaction-retention", "1000",
+        "--log-level", "warn"));
+    process = new ProcessBuilder(cmd)
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("etcd.log").toFile()))
+        .start();
+    waitHealthy();
+  }
+
+  private void waitHealthy() throws IOException {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    HttpRequest health = HttpRequest.newBuilder(URI.create(endpoint() + "/health")).timeout(Duration.ofSeconds(2)).build();
+    long until = System.nanoTime() + START_TIMEOUT.toNanos();
+    while (System.nanoTime() < until) {
+      if (!process.isAlive()) {
+        throw new IOException("etcd exited with " + process.exitValue() + " at start: " + logTail());
+      }
+      try {
+        HttpResponse<String> r = http.send(health, HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 200 && r.body().contains("\"true\"")) {
+          return;
+        }
+      } catch (IOException e) {
+        // not listening yet
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted waiting for etcd", e);
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted waiting for etcd", e);
+      }
+    }
+    throw new IOException("etcd not healthy within " + START_TIMEOUT.toSeconds() + " s: " + logTail());
+  }
+
+  private String logTail() {
+    try {
+      List<String> lines = Files.readAllLines(dataDir.resolve("etcd.log"));
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 10), lines.size()));
+    } catch (IOException e) {
+      return "(no log)";
+    }
+  }
+
+  /** Stops etcd and deletes its data directory. */
+  @Override
+  public void close() {
+    stop();
+    try (Stream<Path> files = Files.walk(dataDir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // best effort: a temp directory
+    }
+  }
+}
