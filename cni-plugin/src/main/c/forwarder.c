@@ -600,10 +600,18 @@ int main(int argc, char **argv) {
 
   int fd = connect_agent();
   rc = send_all(fd, frame, frame_len);
-  if (rc < 0) io_failure(rc, "send");
+  int send_errno = errno;
+  /* An agent that refuses a caller answers without reading the whole frame: read its answer anyway. */
+  if (rc == -1 && send_errno != EPIPE && send_errno != ECONNRESET) io_failure(rc, "send");
+  if (rc == -2) io_failure(rc, "send");
 
   unsigned char head[12];
+  int sent_all = rc == 0;
   rc = recv_all(fd, head, sizeof head);
+  if (rc < 0 && !sent_all) {
+    errno = send_errno;
+    io_failure(-1, "send");
+  }
   if (rc < 0) io_failure(rc, "receive");
   static const char *BAD_REPLY_HINT =
       "bin/calyx and calyx-agent speak different protocols: install both from the same calyx build";

@@ -27,6 +27,8 @@ public final class CniException extends RuntimeException {
   public static final int NOT_AVAILABLE = 50;
   /** STATUS: the plugin cannot serve ADD and existing containers may have limited connectivity. */
   public static final int NOT_AVAILABLE_DEGRADED = 51;
+  /** calyx-specific: the caller may not use the agent (not root, and not the agent's own user). */
+  public static final int PERMISSION_DENIED = 100;
   /** Anything unexpected (a bug, or a failure calyx has no better code for). */
   public static final int INTERNAL = 999;
 

@@ -1,6 +1,8 @@
 package io.calyx.cni.wire;
 
 import io.calyx.cni.request.Role;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -22,7 +24,7 @@ import java.util.Map;
  * </pre>
  *
  * {@code budget_ms} is how long the forwarder will wait for the reply; the agent finishes or rolls back
- * before then. Sizes are bounded on both sides.
+ * before then. Sizes are bounded on both sides. One frame per connection: the reader may buffer ahead.
  */
 public final class ForwarderProtocol {
   public static final int MAGIC = 0x434C5831;
@@ -49,7 +51,7 @@ public final class ForwarderProtocol {
   }
 
   public static Request readRequest(InputStream raw) throws IOException {
-    DataInputStream in = new DataInputStream(raw);
+    DataInputStream in = new DataInputStream(new BufferedInputStream(raw, 16 * 1024));
     readMagic(in);
     int role = in.readUnsignedByte();
     if (role > 1) {
@@ -62,7 +64,7 @@ public final class ForwarderProtocol {
   }
 
   public static void writeRequest(OutputStream raw, Request request) throws IOException {
-    DataOutputStream out = new DataOutputStream(raw);
+    DataOutputStream out = new DataOutputStream(new BufferedOutputStream(raw, 16 * 1024));
     out.writeInt(MAGIC);
     out.writeByte(request.role().wireCode());
     out.writeInt(request.budgetMillis());
@@ -72,7 +74,7 @@ public final class ForwarderProtocol {
   }
 
   public static Reply readReply(InputStream raw) throws IOException {
-    DataInputStream in = new DataInputStream(raw);
+    DataInputStream in = new DataInputStream(new BufferedInputStream(raw, 16 * 1024));
     readMagic(in);
     int exit = in.readInt();
     byte[] stdout = readBlock(in, MAX_STDOUT, "stdout");
@@ -81,7 +83,7 @@ public final class ForwarderProtocol {
   }
 
   public static void writeReply(OutputStream raw, Reply reply) throws IOException {
-    DataOutputStream out = new DataOutputStream(raw);
+    DataOutputStream out = new DataOutputStream(new BufferedOutputStream(raw, 16 * 1024));
     out.writeInt(MAGIC);
     out.writeInt(reply.exitCode());
     writeBlock(out, reply.stdout());
