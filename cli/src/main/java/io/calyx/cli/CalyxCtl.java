@@ -1,0 +1,51 @@
+package io.calyx.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code calyxctl}: the operator CLI. Exit status 0 on success, 1 on a user error (one line on stderr),
+ * 2 on a usage error (CONTRACT.md, "CLI"). Global options come before the command, {@code -o} after it.
+ */
+@Command(
+    name = "calyxctl",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionCommand.Provider.class,
+    subcommands = {VersionCommand.class, AotTrainingCommand.class},
+    description = {"Inspect and repair calyx: pools, allocations, endpoints, profiles and nodes.", ""},
+    footer = {"", "Examples:", "  calyxctl --etcd-endpoints http://10.0.0.10:2379 version", "  CALYX_ETCD_ENDPOINTS=http://10.0.0.10:2379 calyxctl version -o json"})
+public final class CalyxCtl implements Runnable {
+  @Mixin GlobalOptions global;
+
+  @Spec CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  /** Runs one command line; returns the exit status. */
+  public static int run(String[] args, PrintWriter out, PrintWriter err) {
+    CommandLine cli = new CommandLine(new CalyxCtl());
+    cli.setOut(out);
+    cli.setErr(err);
+    cli.setParameterExceptionHandler((e, a) -> {
+      err.println("calyxctl: " + e.getMessage());
+      err.println("Try '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
+      return 2;
+    });
+    cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      err.println("calyxctl: " + UserError.describe(e));
+      return e instanceof UsageError ? 2 : 1;
+    });
+    return cli.execute(args);
+  }
+
+  /** No command given: a usage error. */
+  @Override
+  public void run() {
+    throw new UsageError("no command given; try 'calyxctl --help'");
+  }
+}

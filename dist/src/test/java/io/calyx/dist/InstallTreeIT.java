@@ -1,0 +1,206 @@
+package io.calyx.dist;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Runs the assembled tree exactly as operators and Mesos do: every executable under {@code env -i} from
+ * {@code /}, through symlinks, with the agent started by its launcher and stopped with SIGTERM.
+ */
+class InstallTreeIT {
+  static final Path TREE = Path.of(System.getProperty("calyx.tree", "target/calyx")).toAbsolutePath();
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final String PATH = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
+
+  record Run(int exit, String stdout, String stderr, Duration took) {
+    JsonNode json() throws IOException {
+      assertThat(stdout.strip().lines()).as(stdout).hasSize(1);
+      return JSON.readTree(stdout);
+    }
+  }
+
+  private Path work;
+  private Process agent;
+
+  @BeforeEach
+  void workDir() throws IOException {
+    work = Files.createTempDirectory(Path.of("/tmp"), "cit");
+  }
+
+  @AfterEach
+  void cleanUp() throws Exception {
+    if (agent != null && agent.isAlive()) {
+      agent.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+    try (var files = Files.walk(work)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+
+  static Run run(List<String> env, Path executable, String stdin, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("env", "-i"));
+    cmd.addAll(env);
+    cmd.add(executable.toString());
+    cmd.addAll(List.of(args));
+    long start = System.nanoTime();
+    Process p = new ProcessBuilder(cmd).directory(Path.of("/").toFile()).start();
+    CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
+    try (var in = p.getOutputStream()) {
+      in.write(stdin.getBytes(StandardCharsets.UTF_8));
+    }
+    String out = read(p.getInputStream());
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    return new Run(p.exitValue(), out, err.join(), Duration.ofNanos(System.nanoTime() - start));
+  }
+
+  private static String read(java.io.InputStream in) {
+    try {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  private Path startAgent() throws Exception {
+    Path socket = work.resolve("agent.sock");
+    agent = new ProcessBuilder("env", "-i", PATH, TREE.resolve("bin/calyx-agent").toString(),
+        "--etcd-endpoints", "http://127.0.0.1:2379", "--nodename", "it-node", "--socket", socket.toString(),
+        "--state-dir", work.resolve("state").toString())
+        .directory(Path.of("/").toFile())
+        .redirectErrorStream(true)
+        .redirectOutput(work.resolve("agent.log").toFile())
+        .start();
+    long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (!Files.exists(socket)) {
+      assertThat(agent.isAlive()).as("agent alive: %s", Files.readString(work.resolve("agent.log"))).isTrue();
+      assertThat(System.nanoTime()).as("agent socket within 60 s").isLessThan(until);
+      Thread.sleep(20);
+    }
+    return socket;
+  }
+
+  private static List<String> cni(String command) {
+    return List.of("CNI_COMMAND=" + command, "CNI_CONTAINERID=3f9c1a52-7d0e-4a8b-9c55-2b1e6f0d4a77",
+        "CNI_NETNS=/var/run/mesos/isolators/network/cni/3f9c1a52/ns", "CNI_IFNAME=eth0", "CNI_PATH=/opt/cni/bin", PATH);
+  }
+
+  @Test
+  void treeHasWhatTheContractNames() {
+    for (String exe : List.of("bin/calyx", "bin/calyx-ipam", "bin/calyx-agent", "bin/calyxctl", "runtime/bin/java")) {
+      assertThat(Files.isExecutable(TREE.resolve(exe))).as(exe).isTrue();
+    }
+    assertThat(TREE.resolve("lib/calyx-agent.aot")).isNotEmptyFile();
+    assertThat(TREE.resolve("lib/calyxctl.aot")).isNotEmptyFile();
+  }
+
+  @Test
+  void pluginsAnswerVersionWithNoAgentAndAnEmptyEnvironment() throws Exception {
+    for (String plugin : List.of("calyx", "calyx-ipam")) {
+      Run r = run(List.of("CNI_COMMAND=VERSION"), TREE.resolve("bin").resolve(plugin), "");
+      assertThat(r.exit()).isZero();
+      assertThat(r.json().get("supportedVersions")).hasSize(7);
+      assertThat(r.stderr()).isEmpty();
+    }
+  }
+
+  @Test
+  void addWithTheAgentDownIsCode11WithinTheTimeout() throws Exception {
+    String conf = "{\"cniVersion\":\"0.2.0\",\"name\":\"n\",\"type\":\"calyx\",\"timeout_seconds\":5,\"agent_socket\":\"" + work.resolve("none.sock") + "\"}";
+    Run r = run(cni("ADD"), TREE.resolve("bin/calyx"), conf);
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.json().get("code").intValue()).isEqualTo(11);
+    assertThat(r.took()).isLessThan(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void agentServesThePluginsThroughSymlinksAndStopsCleanly() throws Exception {
+    Path socket = startAgent();
+    Path pluginDir = Files.createDirectories(work.resolve("mesos-cni-plugins"));
+    Files.createSymbolicLink(pluginDir.resolve("calyx"), TREE.resolve("bin/calyx"));
+    Files.createSymbolicLink(pluginDir.resolve("calyx-ipam"), TREE.resolve("bin/calyx-ipam"));
+    String conf = "{\"cniVersion\":\"1.1.0\",\"name\":\"n\",\"type\":\"calyx\",\"agent_socket\":\"" + socket + "\"}";
+
+    Run status = run(List.of("CNI_COMMAND=STATUS", PATH), pluginDir.resolve("calyx"), conf);
+    assertThat(status.exit()).isEqualTo(1);
+    assertThat(status.json().get("code").intValue()).isEqualTo(50);
+
+    Run malformed = run(cni("ADD"), pluginDir.resolve("calyx"), "{\"name\":\"n\",\"agent_socket\":\"" + socket + "\"}");
+    assertThat(malformed.json().get("code").intValue()).isEqualTo(7);
+
+    String ipamConf = "{\"cniVersion\":\"0.4.0\",\"name\":\"n\",\"type\":\"bridge\",\"ipam\":{\"type\":\"calyx-ipam\",\"agent_socket\":\"" + socket + "\"}}";
+    Run del = run(cni("DEL"), pluginDir.resolve("calyx-ipam"), ipamConf);
+    assertThat(del.exit()).as(del.stdout()).isZero();
+    assertThat(del.stdout()).isEmpty();
+
+    agent.toHandle().destroy(); // SIGTERM
+    assertThat(agent.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(socket).doesNotExist();
+    String log = Files.readString(work.resolve("agent.log"));
+    assertThat(log).contains("serving on " + socket).contains("calyx-ipam DEL container=3f9c1a52").contains("stopping");
+    assertThat(log).doesNotContain("Exception");
+  }
+
+  @Test
+  void agentRefusesBadFlagsWithExit1AndOneLine() throws Exception {
+    Run r = run(List.of(PATH), TREE.resolve("bin/calyx-agent"), "", "--etcd-endpoints", "not-a-url");
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.stderr().lines()).containsExactly("calyx-agent: --etcd-endpoints: \"not-a-url\" is not an http(s)://HOST:PORT URL");
+  }
+
+  @Test
+  void calyxctlRunsWithoutJavaHomeAndKeepsStreamsClean() throws Exception {
+    Path link = work.resolve("calyxctl");
+    Files.createSymbolicLink(link, TREE.resolve("bin/calyxctl"));
+    Run json = run(List.of(), link, "", "version", "-o", "json");
+    assertThat(json.exit()).isZero();
+    assertThat(json.json().get("version").textValue()).isNotBlank();
+    assertThat(json.stderr()).isEmpty();
+    Run usage = run(List.of(), link, "");
+    assertThat(usage.exit()).isEqualTo(2);
+    assertThat(usage.stderr().lines()).hasSize(1);
+    assertThat(usage.stdout()).isEmpty();
+  }
+
+  @Test
+  void aotCachesAreUsed() throws Exception {
+    Run cli = run(List.of("CALYX_JAVA_OPTS=-Xlog:aot=info:stderr"), TREE.resolve("bin/calyxctl"), "", "version");
+    assertThat(cli.stderr()).contains("Opened AOT cache " + TREE.resolve("lib/calyxctl.aot"));
+    assertThat(cli.stderr()).doesNotContainIgnoringCase("mismatch").doesNotContain("disabled");
+    Run agentHelp = run(List.of("CALYX_JAVA_OPTS=-Xlog:aot=info:stderr"), TREE.resolve("bin/calyx-agent"), "", "--help");
+    assertThat(agentHelp.stderr()).contains("Opened AOT cache " + TREE.resolve("lib/calyx-agent.aot"));
+  }
+
+  @Test
+  void treeWorksAfterBeingCopiedElsewhere() throws Exception {
+    Path copy = work.resolve("opt-calyx");
+    assertThat(new ProcessBuilder("cp", "-a", TREE.toString(), copy.toString()).start().waitFor()).isZero();
+    assertThat(run(List.of(), copy.resolve("bin/calyxctl"), "", "version").exit()).isZero();
+    assertThat(run(List.of("CNI_COMMAND=VERSION"), copy.resolve("bin/calyx"), "").exit()).isZero();
+    Run agentHelp = run(List.of(), copy.resolve("bin/calyx-agent"), "", "--version");
+    assertThat(agentHelp.exit()).isZero();
+    assertThat(agentHelp.stdout()).startsWith("calyx-agent ");
+    assertThat(agentHelp.stderr()).isEmpty();
+  }
+
+  @Test
+  void noExecutableDependsOnTheHostJava() throws Exception {
+    for (String launcher : List.of("bin/calyx-agent", "bin/calyxctl")) {
+      String code = Files.readAllLines(TREE.resolve(launcher)).stream().filter(l -> !l.startsWith("#")).reduce("", (a, b) -> a + b + "\n");
+      assertThat(code).doesNotContain("JAVA_HOME").contains("$home/runtime/bin/java");
+    }
+  }
+}
