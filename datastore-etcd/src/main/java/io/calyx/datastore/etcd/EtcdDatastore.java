@@ -1,0 +1,206 @@
+package io.calyx.datastore.etcd;
+
+import io.calyx.core.Deadline;
+import io.calyx.core.store.Compare;
+import io.calyx.core.store.Datastore;
+import io.calyx.core.store.DatastoreUnavailableException;
+import io.calyx.core.store.KeyValue;
+import io.calyx.core.store.Listing;
+import io.calyx.core.store.Op;
+import io.calyx.core.store.Txn;
+import io.calyx.core.store.TxnResult;
+import io.calyx.core.store.WatchEvent;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KV;
+import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.PutOption;
+import io.etcd.jetcd.options.WatchOption;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link Datastore} on etcd v3 through jetcd. Every call waits at most until its deadline; anything
+ * that keeps it from an answer (connection refused, timeout, leader loss) becomes a
+ * {@link DatastoreUnavailableException} naming the endpoints.
+ */
+public final class EtcdDatastore implements Datastore {
+  private static final Logger LOG = LoggerFactory.getLogger(EtcdDatastore.class);
+
+  private final Client client;
+  private final KV kv;
+  private final String endpoints;
+
+  private EtcdDatastore(Client client, String endpoints) {
+    this.client = client;
+    this.kv = client.getKVClient();
+    this.endpoints = endpoints;
+  }
+
+  /**
+   * Connects lazily to {@code endpoints} (plain http for now). The gRPC keep-alive is 30 s and only with
+   * calls in flight: jetcd's default pings so often that etcd drops the connection with
+   * {@code too_many_pings} after a couple of minutes (a latency spike mid-ADD).
+   */
+  public static EtcdDatastore connect(List<URI> endpoints) {
+    Client client = Client.builder()
+        .endpoints(endpoints.toArray(URI[]::new))
+        .keepaliveTime(Duration.ofSeconds(30))
+        .keepaliveTimeout(Duration.ofSeconds(10))
+        .keepaliveWithoutCalls(false)
+        .connectTimeout(Duration.ofSeconds(3))
+        .retryMaxDuration(Duration.ofSeconds(5))
+        .build();
+    return new EtcdDatastore(client, endpoints.toString());
+  }
+
+  private static ByteSequence bytes(String s) {
+    return ByteSequence.from(s, StandardCharsets.UTF_8);
+  }
+
+  private static KeyValue convert(io.etcd.jetcd.KeyValue kv) {
+    return new KeyValue(kv.getKey().toString(StandardCharsets.UTF_8), kv.getValue().getBytes(), kv.getCreateRevision(),
+        kv.getModRevision(), kv.getVersion());
+  }
+
+  private <T> T await(CompletableFuture<T> future, Deadline deadline, String what) {
+    long millis = deadline.remaining().toMillis();
+    if (millis <= 0) {
+      future.cancel(true);
+      throw new DatastoreUnavailableException("etcd " + what + ": deadline expired before the call (" + endpoints + ")");
+    }
+    try {
+      return future.get(millis, TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      future.cancel(true);
+      throw new DatastoreUnavailableException("etcd at " + endpoints + " did not answer " + what + " within " + millis + " ms", e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      throw new DatastoreUnavailableException("etcd at " + endpoints + " failed " + what + ": " + cause.getMessage(), cause);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      future.cancel(true);
+      throw new DatastoreUnavailableException("interrupted waiting for etcd " + what, e);
+    }
+  }
+
+  @Override
+  public Optional<KeyValue> get(String key, Deadline deadline) {
+    GetResponse r = await(kv.get(bytes(key)), deadline, "get");
+    return r.getKvs().stream().findFirst().map(EtcdDatastore::convert);
+  }
+
+  @Override
+  public Listing list(String prefix, Deadline deadline) {
+    GetOption option = GetOption.builder()
+        .isPrefix(true)
+        .withSortField(GetOption.SortTarget.KEY)
+        .withSortOrder(GetOption.SortOrder.ASCEND)
+        .build();
+    GetResponse r = await(kv.get(bytes(prefix), option), deadline, "list");
+    return new Listing(r.getKvs().stream().map(EtcdDatastore::convert).toList(), r.getHeader().getRevision());
+  }
+
+  @Override
+  public TxnResult txn(Txn txn, Deadline deadline) {
+    io.etcd.jetcd.Txn t = kv.txn();
+    Cmp[] cmps = txn.compares().stream().map(EtcdDatastore::cmp).toArray(Cmp[]::new);
+    io.etcd.jetcd.op.Op[] writes = txn.writes().stream().map(EtcdDatastore::op).toArray(io.etcd.jetcd.op.Op[]::new);
+    io.etcd.jetcd.op.Op[] reads = txn.compares().stream()
+        .map(c -> io.etcd.jetcd.op.Op.get(bytes(c.key()), GetOption.DEFAULT))
+        .toArray(io.etcd.jetcd.op.Op[]::new);
+    TxnResponse r = await(t.If(cmps).Then(writes).Else(reads).commit(), deadline, "transaction");
+    if (r.isSucceeded()) {
+      return new TxnResult(true, r.getHeader().getRevision(), Map.of());
+    }
+    Map<String, Optional<KeyValue>> current = new HashMap<>();
+    List<GetResponse> gets = r.getGetResponses();
+    for (int i = 0; i < txn.compares().size(); i++) {
+      current.put(txn.compares().get(i).key(), gets.get(i).getKvs().stream().findFirst().map(EtcdDatastore::convert));
+    }
+    return new TxnResult(false, r.getHeader().getRevision(), current);
+  }
+
+  private static Cmp cmp(Compare c) {
+    return switch (c.target()) {
+      case ABSENT -> new Cmp(bytes(c.key()), Cmp.Op.EQUAL, CmpTarget.version(0));
+      case MOD_REVISION -> new Cmp(bytes(c.key()), Cmp.Op.EQUAL, CmpTarget.modRevision(c.revision()));
+      case CREATE_REVISION -> new Cmp(bytes(c.key()), Cmp.Op.EQUAL, CmpTarget.createRevision(c.revision()));
+    };
+  }
+
+  private static io.etcd.jetcd.op.Op op(Op op) {
+    return switch (op) {
+      case Op.Put put -> io.etcd.jetcd.op.Op.put(bytes(put.key()), ByteSequence.from(put.value()), PutOption.DEFAULT);
+      case Op.Delete del -> io.etcd.jetcd.op.Op.delete(bytes(del.key()), DeleteOption.DEFAULT);
+    };
+  }
+
+  /**
+   * Watches {@code prefix}. When the stream breaks (etcd restarted, leader lost) it is opened again from
+   * the revision after the last event delivered, so no change is lost or repeated.
+   */
+  @Override
+  public AutoCloseable watch(String prefix, long fromRevision, Consumer<WatchEvent> listener) {
+    AtomicLong next = new AtomicLong(fromRevision);
+    AtomicBoolean closed = new AtomicBoolean();
+    Watch.Watcher[] current = new Watch.Watcher[1];
+    Runnable[] open = new Runnable[1];
+    open[0] = () -> {
+      WatchOption option = WatchOption.builder().isPrefix(true).withRevision(next.get()).build();
+      current[0] = client.getWatchClient().watch(bytes(prefix), option, Watch.listener(
+          response -> response.getEvents().forEach(e -> {
+            KeyValue kv = convert(e.getKeyValue());
+            WatchEvent.Type type = e.getEventType() == io.etcd.jetcd.watch.WatchEvent.EventType.DELETE
+                ? WatchEvent.Type.DELETE : WatchEvent.Type.PUT;
+            next.set(kv.modRevision() + 1);
+            listener.accept(new WatchEvent(type, kv));
+          }),
+          error -> {
+            if (!closed.get()) {
+              LOG.warn("etcd watch on {} broke ({}); resuming from revision {}", prefix, error.toString(), next.get());
+              Thread.ofVirtual().start(() -> {
+                try {
+                  Thread.sleep(500);
+                } catch (InterruptedException e) {
+                  return;
+                }
+                if (!closed.get()) {
+                  open[0].run();
+                }
+              });
+            }
+          }));
+    };
+    open[0].run();
+    return () -> {
+      closed.set(true);
+      current[0].close();
+    };
+  }
+
+  @Override
+  public void close() {
+    client.close();
+  }
+}
