@@ -1,0 +1,224 @@
+package io.calyx.ipam;
+
+import io.calyx.core.HandleId;
+import io.calyx.core.net.IpAddress;
+import io.calyx.core.net.IpPrefix;
+import java.math.BigInteger;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.IntPredicate;
+
+/**
+ * One allocation block: a CIDR slice of a pool owned by one host, the unit of compare-and-swap. Immutable:
+ * every operation returns a new block and does no I/O, so a block is never changed in memory before it is
+ * persisted.
+ *
+ * <p>Each ordinal (offset in the block) is exactly one of: reserved (ordinal 1, the gateway calyx-ipam
+ * hands to bridge-style plugins; never given to a container, not counted as used), allocated (with its
+ * {@link Allocation}), or free. Free ordinals form a FIFO: allocation takes the head, release appends to
+ * the tail, so a just-released address is the last to be handed out again.
+ */
+public final class Block {
+  /** The gateway ordinal: the block's first address after its network address. */
+  public static final int GATEWAY_ORDINAL = 1;
+
+  private final IpPrefix cidr;
+  private final String owner;
+  private final Instant claimed;
+  private final long sequence;
+  private final Set<Integer> reserved;
+  private final List<Integer> unallocated;
+  private final TreeMap<Integer, Allocation> allocations;
+
+  Block(IpPrefix cidr, String owner, Instant claimed, long sequence, Set<Integer> reserved, List<Integer> unallocated,
+      Map<Integer, Allocation> allocations) {
+    this.cidr = cidr;
+    this.owner = owner;
+    this.claimed = claimed;
+    this.sequence = sequence;
+    this.reserved = Collections.unmodifiableSet(new TreeSet<>(reserved));
+    this.unallocated = List.copyOf(unallocated);
+    this.allocations = new TreeMap<>(allocations);
+  }
+
+  /** A new, empty block owned by {@code owner}: every ordinal free except the gateway; the network address last. */
+  public static Block create(IpPrefix cidr, String owner, Instant now) {
+    int size = size(cidr);
+    Set<Integer> reserved = size >= 4 ? Set.of(GATEWAY_ORDINAL) : Set.of();
+    List<Integer> free = new ArrayList<>();
+    for (int i = 1; i < size; i++) {
+      if (!reserved.contains(i)) {
+        free.add(i);
+      }
+    }
+    free.add(0);
+    return new Block(cidr, owner, now, 1, reserved, free, Map.of());
+  }
+
+  static int size(IpPrefix cidr) {
+    int hostBits = cidr.family().bits() - cidr.length();
+    if (hostBits > 16) {
+      throw new IllegalArgumentException("block " + cidr + " is larger than 65536 addresses");
+    }
+    return 1 << hostBits;
+  }
+
+  public IpPrefix cidr() {
+    return cidr;
+  }
+
+  public String owner() {
+    return owner;
+  }
+
+  public Instant claimed() {
+    return claimed;
+  }
+
+  public long sequence() {
+    return sequence;
+  }
+
+  public int size() {
+    return size(cidr);
+  }
+
+  public Set<Integer> reserved() {
+    return reserved;
+  }
+
+  /** Free ordinals, head first. */
+  public List<Integer> unallocated() {
+    return unallocated;
+  }
+
+  /** Allocated ordinals and who holds them, in ordinal order. */
+  public Map<Integer, Allocation> allocations() {
+    return Collections.unmodifiableMap(allocations);
+  }
+
+  public int used() {
+    return allocations.size();
+  }
+
+  public int free() {
+    return unallocated.size();
+  }
+
+  /** The address at {@code ordinal}. */
+  public IpAddress address(int ordinal) {
+    byte[] base = cidr.network().address().toBytes();
+    BigInteger value = new BigInteger(1, base).add(BigInteger.valueOf(ordinal));
+    byte[] raw = value.toByteArray();
+    byte[] out = new byte[base.length];
+    int copy = Math.min(raw.length, out.length);
+    System.arraycopy(raw, raw.length - copy, out, out.length - copy, copy);
+    return IpAddress.ofBytes(out);
+  }
+
+  /** The ordinal of {@code ip}, if it lies in this block. */
+  public Optional<Integer> ordinalOf(IpAddress ip) {
+    if (!cidr.contains(ip)) {
+      return Optional.empty();
+    }
+    BigInteger offset = new BigInteger(1, ip.toBytes()).subtract(new BigInteger(1, cidr.network().address().toBytes()));
+    return Optional.of(offset.intValueExact());
+  }
+
+  public IpAddress gateway() {
+    return address(GATEWAY_ORDINAL);
+  }
+
+  /** Ordinals held by {@code handle}. */
+  public List<Integer> ordinalsOf(HandleId handle) {
+    return allocations.entrySet().stream().filter(e -> e.getValue().handle().equals(handle)).map(Map.Entry::getKey).toList();
+  }
+
+  /** An assignment: the new block and the ordinal given out. */
+  public record Assigned(Block block, int ordinal) {}
+
+  /** Takes the first free ordinal that {@code allowed} accepts; empty when there is none. */
+  public Optional<Assigned> assignNext(Allocation allocation, IntPredicate allowed) {
+    for (int ordinal : unallocated) {
+      if (allowed.test(ordinal)) {
+        return Optional.of(new Assigned(assign(ordinal, allocation), ordinal));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Assigns a specific ordinal.
+   *
+   * @throws IllegalStateException if it is not free
+   */
+  public Block assign(int ordinal, Allocation allocation) {
+    if (!unallocated.contains(ordinal)) {
+      throw new IllegalStateException("ordinal " + ordinal + " of " + cidr + " is not free");
+    }
+    List<Integer> free = new ArrayList<>(unallocated);
+    free.remove(Integer.valueOf(ordinal));
+    TreeMap<Integer, Allocation> alloc = new TreeMap<>(allocations);
+    alloc.put(ordinal, allocation);
+    return new Block(cidr, owner, claimed, sequence + 1, reserved, free, alloc);
+  }
+
+  /** Releases the ordinals (those not allocated are ignored); they go to the tail of the free list. */
+  public Block release(List<Integer> ordinals) {
+    List<Integer> free = new ArrayList<>(unallocated);
+    TreeMap<Integer, Allocation> alloc = new TreeMap<>(allocations);
+    boolean changed = false;
+    for (int ordinal : ordinals) {
+      if (alloc.remove(ordinal) != null) {
+        free.add(ordinal);
+        changed = true;
+      }
+    }
+    return changed ? new Block(cidr, owner, claimed, sequence + 1, reserved, free, alloc) : this;
+  }
+
+  /**
+   * Checks the invariants: every ordinal is exactly one of reserved, allocated or free; no duplicate in
+   * the free list; nothing outside the block.
+   *
+   * @throws IllegalStateException naming the first violation
+   */
+  public Block validate() {
+    int size = size();
+    int[] seen = new int[size];
+    for (int r : reserved) {
+      mark(seen, r, size, "reserved");
+    }
+    for (int a : allocations.keySet()) {
+      mark(seen, a, size, "allocated");
+    }
+    for (int f : unallocated) {
+      mark(seen, f, size, "free");
+    }
+    for (int i = 0; i < size; i++) {
+      if (seen[i] != 1) {
+        throw new IllegalStateException("block " + cidr + ": ordinal " + i + " is " + (seen[i] == 0 ? "neither free nor allocated" : "counted twice"));
+      }
+    }
+    return this;
+  }
+
+  private void mark(int[] seen, int ordinal, int size, String as) {
+    if (ordinal < 0 || ordinal >= size) {
+      throw new IllegalStateException("block " + cidr + ": " + as + " ordinal " + ordinal + " is outside the block");
+    }
+    seen[ordinal]++;
+  }
+
+  @Override
+  public String toString() {
+    return "Block[" + cidr + " owner=" + owner + " used=" + used() + " free=" + free() + "]";
+  }
+}

@@ -1,0 +1,98 @@
+package io.calyx.ipam;
+
+import io.calyx.core.Deadline;
+import io.calyx.core.net.IpAddress;
+import io.calyx.core.net.IpPrefix;
+import io.calyx.core.store.Datastore;
+import io.calyx.core.store.KeyValue;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This host's blocks as last read or written, with the mod revision each was at: the warm path allocates
+ * from here and compares against that revision, so it needs no read. Only the host's allocator touches it.
+ */
+final class BlockCache {
+  private static final Logger LOG = LoggerFactory.getLogger(BlockCache.class);
+
+  /** A block and the revision it was read or written at. */
+  record Cached(Block block, long modRevision) {}
+
+  private final String host;
+  private final Map<IpPrefix, Cached> blocks = new LinkedHashMap<>();
+  private boolean loaded;
+
+  BlockCache(String host) {
+    this.host = host;
+  }
+
+  /** Reads this host's blocks (its affinities, then each block) unless they are already known. */
+  void ensureLoaded(Datastore store, Deadline deadline) {
+    if (loaded) {
+      return;
+    }
+    blocks.clear();
+    for (KeyValue a : store.list(Keys.affinities(host), deadline).kvs()) {
+      Affinity affinity;
+      try {
+        affinity = Codec.decodeAffinity(a);
+      } catch (CorruptDocumentException e) {
+        LOG.warn("skipping affinity: {}", e.getMessage());
+        continue;
+      }
+      store.get(Keys.block(affinity.block()), deadline).ifPresentOrElse(
+          kv -> {
+            Block b = Codec.decodeBlock(kv);
+            if (b.owner().equals(host)) {
+              blocks.put(b.cidr(), new Cached(b, kv.modRevision()));
+            } else {
+              LOG.warn("affinity {} names block {} owned by {}: not using it", a.key(), b.cidr(), b.owner());
+            }
+          },
+          () -> LOG.warn("affinity {} has no block: not using it", a.key()));
+    }
+    loaded = true;
+  }
+
+  /** Forgets everything: the next use re-reads (after an ambiguous write, the datastore is the truth). */
+  void invalidate() {
+    loaded = false;
+    blocks.clear();
+  }
+
+  void put(Block block, long modRevision) {
+    blocks.put(block.cidr(), new Cached(block, modRevision));
+  }
+
+  /** Replaces a block with the datastore's current version (after a failed compare). */
+  void refresh(KeyValue kv) {
+    Block b = Codec.decodeBlock(kv);
+    if (b.owner().equals(host)) {
+      blocks.put(b.cidr(), new Cached(b, kv.modRevision()));
+    } else {
+      blocks.remove(b.cidr());
+    }
+  }
+
+  void remove(IpPrefix cidr) {
+    blocks.remove(cidr);
+  }
+
+  Optional<Cached> get(IpPrefix cidr) {
+    return Optional.ofNullable(blocks.get(cidr));
+  }
+
+  /** The cached block that contains {@code ip}. */
+  Optional<Cached> containing(IpAddress ip) {
+    return blocks.values().stream().filter(c -> c.block().cidr().contains(ip)).findFirst();
+  }
+
+  List<Cached> all() {
+    return new ArrayList<>(blocks.values());
+  }
+}

@@ -1,0 +1,184 @@
+package io.calyx.ipam;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.calyx.core.HandleId;
+import io.calyx.core.net.IpAddress;
+import io.calyx.core.net.IpPrefix;
+import io.calyx.core.store.KeyValue;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * JSON forms of the IPAM documents. Each carries {@code "schema": 1}; a document with another schema or
+ * missing fields is a {@link CorruptDocumentException}, never silently half-read.
+ */
+public final class Codec {
+  public static final int SCHEMA = 1;
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private Codec() {}
+
+  private static ObjectNode doc() {
+    ObjectNode o = MAPPER.createObjectNode();
+    o.put("schema", SCHEMA);
+    return o;
+  }
+
+  private static byte[] bytes(ObjectNode o) {
+    try {
+      return MAPPER.writeValueAsBytes(o);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static JsonNode read(KeyValue kv) {
+    JsonNode n;
+    try {
+      n = MAPPER.readTree(kv.value());
+    } catch (IOException e) {
+      throw new CorruptDocumentException(kv.key(), "not JSON");
+    }
+    if (n == null || !n.isObject()) {
+      throw new CorruptDocumentException(kv.key(), "not a JSON object");
+    }
+    if (n.path("schema").asInt(-1) != SCHEMA) {
+      throw new CorruptDocumentException(kv.key(), "schema " + n.path("schema") + " (this calyx reads schema " + SCHEMA + ")");
+    }
+    return n;
+  }
+
+  private static String text(JsonNode n, String field, KeyValue kv) {
+    JsonNode v = n.get(field);
+    if (v == null || !v.isTextual()) {
+      throw new CorruptDocumentException(kv.key(), "field " + field + " missing or not a string");
+    }
+    return v.textValue();
+  }
+
+  private static <T> T parse(KeyValue kv, java.util.function.Supplier<T> parse) {
+    try {
+      return parse.get();
+    } catch (RuntimeException e) {
+      if (e instanceof CorruptDocumentException c) {
+        throw c;
+      }
+      throw new CorruptDocumentException(kv.key(), e.getMessage());
+    }
+  }
+
+  // ---- pools
+
+  public static byte[] encode(Pool pool) {
+    ObjectNode o = doc();
+    o.put("cidr", pool.cidr().toString());
+    o.put("blockSize", pool.blockSize());
+    o.put("disabled", pool.disabled());
+    o.put("created", pool.created().toString());
+    return bytes(o);
+  }
+
+  public static Pool decodePool(KeyValue kv) {
+    JsonNode n = read(kv);
+    return parse(kv, () -> new Pool(
+        IpPrefix.parseNetwork("cidr", text(n, "cidr", kv)),
+        n.path("blockSize").asInt(),
+        n.path("disabled").asBoolean(false),
+        Instant.parse(text(n, "created", kv))));
+  }
+
+  // ---- affinities
+
+  public static byte[] encode(Affinity a) {
+    ObjectNode o = doc();
+    o.put("host", a.host());
+    o.put("block", a.block().toString());
+    o.put("state", "confirmed");
+    o.put("claimed", a.claimed().toString());
+    return bytes(o);
+  }
+
+  public static Affinity decodeAffinity(KeyValue kv) {
+    JsonNode n = read(kv);
+    return parse(kv, () -> new Affinity(text(n, "host", kv), IpPrefix.parseNetwork("block", text(n, "block", kv)),
+        Instant.parse(text(n, "claimed", kv))));
+  }
+
+  // ---- handles
+
+  public static byte[] encode(HandleRecord h) {
+    ObjectNode o = doc();
+    o.put("handle", h.handle().toString());
+    o.put("network", h.handle().network().value());
+    o.put("container", h.handle().containerId().value());
+    o.put("interface", h.handle().ifName().value());
+    o.put("host", h.host());
+    o.put("origin", h.origin().text());
+    o.put("since", h.since().toString());
+    ArrayNode ips = o.putArray("ips");
+    for (HandleRecord.AssignedIp ip : h.ips()) {
+      ips.addObject().put("ip", ip.ip().toString()).put("block", ip.block().toString());
+    }
+    return bytes(o);
+  }
+
+  public static HandleRecord decodeHandle(KeyValue kv) {
+    JsonNode n = read(kv);
+    return parse(kv, () -> {
+      List<HandleRecord.AssignedIp> ips = new ArrayList<>();
+      for (JsonNode ip : n.path("ips")) {
+        ips.add(new HandleRecord.AssignedIp(IpAddress.parse("ip", text(ip, "ip", kv)), IpPrefix.parseNetwork("block", text(ip, "block", kv))));
+      }
+      return new HandleRecord(HandleId.parse(text(n, "handle", kv)), text(n, "host", kv), Origin.parse(text(n, "origin", kv)),
+          Instant.parse(text(n, "since", kv)), ips);
+    });
+  }
+
+  // ---- blocks
+
+  public static byte[] encode(Block b) {
+    ObjectNode o = doc();
+    o.put("cidr", b.cidr().toString());
+    o.put("owner", b.owner());
+    o.put("claimed", b.claimed().toString());
+    o.put("sequence", b.sequence());
+    ArrayNode reserved = o.putArray("reserved");
+    b.reserved().forEach(reserved::add);
+    ArrayNode free = o.putArray("unallocated");
+    b.unallocated().forEach(free::add);
+    ObjectNode alloc = o.putObject("allocations");
+    b.allocations().forEach((ordinal, a) -> alloc.putObject(Integer.toString(ordinal))
+        .put("handle", a.handle().toString())
+        .put("host", a.host())
+        .put("origin", a.origin().text())
+        .put("since", a.since().toString()));
+    return bytes(o);
+  }
+
+  public static Block decodeBlock(KeyValue kv) {
+    JsonNode n = read(kv);
+    return parse(kv, () -> {
+      Set<Integer> reserved = new HashSet<>();
+      n.path("reserved").forEach(r -> reserved.add(r.asInt()));
+      List<Integer> free = new ArrayList<>();
+      n.path("unallocated").forEach(f -> free.add(f.asInt()));
+      Map<Integer, Allocation> alloc = new TreeMap<>();
+      n.path("allocations").properties().forEach(e -> {
+        JsonNode a = e.getValue();
+        alloc.put(Integer.parseInt(e.getKey()), new Allocation(HandleId.parse(text(a, "handle", kv)), text(a, "host", kv),
+            Origin.parse(text(a, "origin", kv)), Instant.parse(text(a, "since", kv))));
+      });
+      return new Block(IpPrefix.parseNetwork("cidr", text(n, "cidr", kv)), text(n, "owner", kv),
+          Instant.parse(text(n, "claimed", kv)), n.path("sequence").asLong(), reserved, free, alloc).validate();
+    });
+  }
+}

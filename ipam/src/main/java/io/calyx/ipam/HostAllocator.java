@@ -1,0 +1,197 @@
+package io.calyx.ipam;
+
+import io.calyx.core.Deadline;
+import io.calyx.core.HandleId;
+import io.calyx.core.store.Datastore;
+import io.calyx.core.store.DatastoreUnavailableException;
+import io.calyx.core.store.TxnResult;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one allocator of a host's blocks (its agent). Requests queue up and a single committer takes all
+ * that are waiting (up to {@value #MAX_BATCH}), plans them against the cached blocks and commits them in
+ * ONE transaction: the blocks (compare mod revision) and every handle record (compare absent) together. A
+ * burst of ADDs on one host therefore costs a few transactions instead of collapsing into CAS retries on
+ * the block key. The compares stay, for safety against other writers (the CLI, the reclaimer).
+ *
+ * <p>Failed compares are answered with the current values, which refresh the cache; a handle that already
+ * exists means the allocation was already made (a retried ADD, or an earlier write whose answer was lost),
+ * and its record is returned instead of allocating twice. Only compare conflicts are retried (at most
+ * {@value #MAX_ATTEMPTS} times); every other error ends the batch at once.
+ */
+public final class HostAllocator implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(HostAllocator.class);
+  /** etcd allows 128 operations per transaction; a batch of 32 uses at most ~70. */
+  static final int MAX_BATCH = 32;
+  static final int MAX_ATTEMPTS = 8;
+
+  private final Datastore store;
+  private final String host;
+  private final PoolCache pools;
+  private final Clock clock;
+  private final BlockCache cache;
+  private final BlockClaimer claimer;
+  private final BlockingQueue<Request> queue = new LinkedBlockingQueue<>();
+  private final Thread committer;
+  private volatile boolean closed;
+
+  /** A queued request and the future its caller waits on. */
+  sealed interface Request permits AllocateOp, ReleaseOp {
+    Deadline deadline();
+
+    CompletableFuture<?> future();
+  }
+
+  record AllocateOp(AllocateRequest request, CompletableFuture<HandleRecord> future) implements Request {
+    @Override
+    public Deadline deadline() {
+      return request.deadline();
+    }
+  }
+
+  record ReleaseOp(HandleId handle, Deadline deadline, CompletableFuture<Optional<HandleRecord>> future) implements Request {}
+
+  public HostAllocator(Datastore store, String host, PoolCache pools, Clock clock) {
+    this.store = store;
+    this.host = host;
+    this.pools = pools;
+    this.clock = clock;
+    this.cache = new BlockCache(host);
+    this.claimer = new BlockClaimer(store, host, clock);
+    this.committer = Thread.ofPlatform().name("calyx-ipam-" + host).daemon().start(this::run);
+  }
+
+  public String host() {
+    return host;
+  }
+
+  /**
+   * Allocates for {@code request.handle()}; returns the existing allocation if the handle already has one.
+   * The future fails with {@link IpamException}, {@link DatastoreUnavailableException} or
+   * {@link CorruptDocumentException}.
+   */
+  public CompletableFuture<HandleRecord> allocate(AllocateRequest request) {
+    AllocateOp op = new AllocateOp(request, new CompletableFuture<>());
+    enqueue(op);
+    return op.future();
+  }
+
+  /** Releases everything {@code handle} holds; empty when it held nothing (releasing the unknown is a no-op). */
+  public CompletableFuture<Optional<HandleRecord>> release(HandleId handle, Deadline deadline) {
+    ReleaseOp op = new ReleaseOp(handle, deadline, new CompletableFuture<>());
+    enqueue(op);
+    return op.future();
+  }
+
+  private void enqueue(Request op) {
+    if (closed) {
+      op.future().completeExceptionally(new DatastoreUnavailableException("the allocator of " + host + " is stopped"));
+      return;
+    }
+    queue.add(op);
+  }
+
+  private void run() {
+    List<Request> batch = new ArrayList<>();
+    while (!closed) {
+      try {
+        batch.add(queue.take());
+      } catch (InterruptedException e) {
+        break;
+      }
+      queue.drainTo(batch, MAX_BATCH - 1);
+      try {
+        process(batch);
+      } catch (RuntimeException e) {
+        LOG.error("allocator batch failed", e);
+        batch.forEach(r -> r.future().completeExceptionally(e));
+      }
+      batch.clear();
+    }
+    List<Request> left = new ArrayList<>();
+    queue.drainTo(left);
+    left.forEach(r -> r.future().completeExceptionally(new DatastoreUnavailableException("the allocator of " + host + " stopped")));
+  }
+
+  private void process(List<Request> batch) {
+    List<Request> pending = new ArrayList<>();
+    for (Request r : batch) {
+      if (r.deadline().expired()) {
+        r.future().completeExceptionally(new DatastoreUnavailableException("deadline expired while queued behind other requests"));
+      } else {
+        pending.add(r);
+      }
+    }
+    if (pending.isEmpty()) {
+      return;
+    }
+    Deadline deadline = pending.stream().map(Request::deadline).min(Comparator.comparing(Deadline::at)).orElseThrow();
+    int attempt = 1;
+    List<Request> inFlight = pending;
+    try {
+      while (!pending.isEmpty()) {
+        inFlight = pending;
+        if (attempt > MAX_ATTEMPTS) {
+          pending.forEach(r -> r.future().completeExceptionally(new IpamException(IpamException.Kind.CONTENTION,
+              "the blocks of " + host + " kept changing during " + MAX_ATTEMPTS + " attempts; retry")));
+          return;
+        }
+        cache.ensureLoaded(store, deadline);
+        Batch plan = new Batch(cache, pools, claimer, host, clock.instant(), deadline, store);
+        List<Request> deferred = new ArrayList<>();
+        for (Request r : pending) {
+          if (plan.add(r) == Batch.Outcome.DEFERRED) {
+            deferred.add(r);
+          }
+        }
+        if (!plan.hasWrites()) {
+          plan.completeAll();
+          pending = deferred;
+          continue;
+        }
+        TxnResult result = store.txn(plan.toTxn(), deadline);
+        if (result.succeeded()) {
+          plan.commitTo(cache, result.revision());
+          plan.completeAll();
+          pending = deferred;
+          attempt = 1;
+        } else {
+          pending = new ArrayList<>(plan.afterConflict(result, cache));
+          pending.addAll(deferred);
+          attempt++;
+        }
+      }
+    } catch (DatastoreUnavailableException e) {
+      // The last write may or may not have been applied: re-read everything before the next decision.
+      cache.invalidate();
+      for (Request r : inFlight) {
+        r.future().completeExceptionally(e);
+      }
+    }
+  }
+
+  /** Reads the record of {@code handle} from the datastore. */
+  public Optional<HandleRecord> find(HandleId handle, Deadline deadline) {
+    return store.get(Keys.handle(handle), deadline).map(Codec::decodeHandle);
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    committer.interrupt();
+    try {
+      committer.join(5000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,80 @@
+package io.calyx.ipam;
+
+import io.calyx.core.Deadline;
+import io.calyx.core.InvalidValueException;
+import io.calyx.core.net.IpPrefix;
+import io.calyx.core.store.Compare;
+import io.calyx.core.store.Datastore;
+import io.calyx.core.store.KeyValue;
+import io.calyx.core.store.Op;
+import io.calyx.core.store.Txn;
+import io.calyx.core.store.TxnResult;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Adds, lists and deletes pools, refusing what would break allocations. */
+public final class Pools {
+  private final Datastore store;
+  private final Clock clock;
+
+  public Pools(Datastore store, Clock clock) {
+    this.store = store;
+    this.clock = clock;
+  }
+
+  /** Every pool, with the revision it was read at. */
+  public List<Pool> list(Deadline deadline) {
+    return store.list(Keys.POOLS, deadline).kvs().stream().map(Codec::decodePool).toList();
+  }
+
+  /**
+   * Adds a pool.
+   *
+   * @throws InvalidValueException when it overlaps an existing pool or its block size does not fit
+   */
+  public Pool add(IpPrefix cidr, Optional<Integer> blockSize, Deadline deadline) {
+    Pool pool = new Pool(cidr, blockSize.orElse(Pool.defaultBlockSize(cidr.family())), false, clock.instant());
+    for (Pool existing : list(deadline)) {
+      if (existing.overlaps(cidr)) {
+        throw new InvalidValueException("cidr", "pool " + cidr + " overlaps the existing pool " + existing.cidr());
+      }
+    }
+    TxnResult r = store.txn(new Txn(List.of(Compare.absent(Keys.pool(cidr))), List.of(Op.put(Keys.pool(cidr), Codec.encode(pool)))), deadline);
+    if (!r.succeeded()) {
+      throw new InvalidValueException("cidr", "pool " + cidr + " already exists");
+    }
+    return pool;
+  }
+
+  /**
+   * Deletes a pool with no live allocation, together with its (empty) blocks and their affinities.
+   *
+   * @throws InvalidValueException when the pool does not exist or still has allocations
+   */
+  public void delete(IpPrefix cidr, Deadline deadline) {
+    KeyValue poolKv = store.get(Keys.pool(cidr), deadline)
+        .orElseThrow(() -> new InvalidValueException("cidr", "no pool " + cidr + " (calyxctl pool list)"));
+    List<Compare> compares = new ArrayList<>(List.of(Compare.modRevision(poolKv.key(), poolKv.modRevision())));
+    List<Op> deletes = new ArrayList<>(List.of(Op.delete(poolKv.key())));
+    int used = 0;
+    for (KeyValue kv : store.list(Keys.BLOCKS, deadline).kvs()) {
+      Block b = Codec.decodeBlock(kv);
+      if (!cidr.contains(b.cidr().address())) {
+        continue;
+      }
+      used += b.used();
+      compares.add(Compare.modRevision(kv.key(), kv.modRevision()));
+      deletes.add(Op.delete(kv.key()));
+      deletes.add(Op.delete(Keys.affinity(b.owner(), b.cidr())));
+    }
+    if (used > 0) {
+      throw new InvalidValueException("cidr", "pool " + cidr + " still has " + used + " allocated address"
+          + (used == 1 ? "" : "es") + "; release them first (calyxctl ipam show --show-blocks)");
+    }
+    if (!store.txn(new Txn(compares, deletes), deadline).succeeded()) {
+      throw new InvalidValueException("cidr", "pool " + cidr + " changed while it was being deleted; try again");
+    }
+  }
+}

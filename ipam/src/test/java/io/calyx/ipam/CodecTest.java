@@ -1,0 +1,62 @@
+package io.calyx.ipam;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.calyx.core.HandleId;
+import io.calyx.core.net.IpAddress;
+import io.calyx.core.net.IpPrefix;
+import io.calyx.core.store.KeyValue;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class CodecTest {
+  private static final Instant T0 = Instant.parse("2026-11-21T10:00:00Z");
+
+  private static KeyValue kv(String key, byte[] value) {
+    return new KeyValue(key, value, 1, 1, 1);
+  }
+
+  @Test
+  void blockRoundTrips() {
+    Block b = Block.create(IpPrefix.parseNetwork("c", "10.1.0.0/29"), "host-1", T0)
+        .assign(3, new Allocation(HandleId.parse("net:c1:eth0"), "host-1", Origin.CALYX_IPAM, T0));
+    Block back = Codec.decodeBlock(kv("/k", Codec.encode(b)));
+    assertThat(back.cidr()).isEqualTo(b.cidr());
+    assertThat(back.owner()).isEqualTo("host-1");
+    assertThat(back.unallocated()).isEqualTo(b.unallocated());
+    assertThat(back.allocations()).isEqualTo(b.allocations());
+    assertThat(back.reserved()).isEqualTo(b.reserved());
+    assertThat(new String(Codec.encode(b), StandardCharsets.UTF_8)).contains("\"schema\":1");
+  }
+
+  @Test
+  void handlePoolAndAffinityRoundTrip() {
+    HandleRecord h = new HandleRecord(HandleId.parse("n:c.d:eth1"), "h", Origin.CALYX, T0,
+        List.of(new HandleRecord.AssignedIp(IpAddress.parse("i", "fd00::5"), IpPrefix.parseNetwork("b", "fd00::/122"))));
+    assertThat(Codec.decodeHandle(kv("/k", Codec.encode(h)))).isEqualTo(h);
+    Pool p = new Pool(IpPrefix.parseNetwork("c", "10.244.0.0/16"), 26, true, T0);
+    assertThat(Codec.decodePool(kv("/k", Codec.encode(p)))).isEqualTo(p);
+    Affinity a = new Affinity("h", IpPrefix.parseNetwork("b", "10.244.1.0/26"), T0);
+    assertThat(Codec.decodeAffinity(kv("/k", Codec.encode(a)))).isEqualTo(a);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+    "not json",
+    "[]",
+    "{\"schema\":2,\"cidr\":\"10.0.0.0/29\"}",
+    "{\"schema\":1}",
+    "{\"schema\":1,\"cidr\":\"10.0.0.0/29\",\"owner\":\"h\",\"claimed\":\"2026-11-21T10:00:00Z\",\"reserved\":[1],\"unallocated\":[2,3],\"allocations\":{}}",
+    "{\"schema\":1,\"cidr\":\"10.0.0.0/29\",\"owner\":\"h\",\"claimed\":\"bad\",\"reserved\":[1],\"unallocated\":[],\"allocations\":{}}",
+  })
+  void unreadableBlocksAreCorruptDocumentsNamingTheKey(String json) {
+    assertThatThrownBy(() -> Codec.decodeBlock(kv("/calyx/v1/ipam/blocks/x", json.getBytes(StandardCharsets.UTF_8))))
+        .isInstanceOf(CorruptDocumentException.class)
+        .hasMessageContaining("/calyx/v1/ipam/blocks/x");
+  }
+}
