@@ -1,0 +1,307 @@
+package io.calyx.ipam;
+
+import static io.calyx.ipam.IpamFixture.audit;
+import static io.calyx.ipam.IpamFixture.handle;
+import static io.calyx.ipam.IpamFixture.request;
+import static io.calyx.ipam.IpamFixture.soon;
+import static io.calyx.ipam.IpamFixture.v4;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.calyx.core.net.IpAddress;
+import io.calyx.core.net.IpFamily;
+import io.calyx.core.net.IpPrefix;
+import io.calyx.core.store.Compare;
+import io.calyx.core.store.DatastoreUnavailableException;
+import io.calyx.core.store.InMemoryDatastore;
+import io.calyx.core.store.KeyValue;
+import io.calyx.core.store.Op;
+import io.calyx.core.store.Txn;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The allocator against the in-memory store: semantics, round trips, failure handling. */
+class HostAllocatorTest {
+  private final InMemoryDatastore memory = new InMemoryDatastore();
+  private final CountingDatastore store = new CountingDatastore(memory);
+  private final Pools pools = new Pools(store, Clock.systemUTC());
+  private final List<AutoCloseable> closeables = new ArrayList<>();
+
+  private HostAllocator allocator(String host) {
+    PoolCache cache = PoolCache.start(store, soon());
+    HostAllocator a = new HostAllocator(store, host, cache, Clock.systemUTC());
+    closeables.add(a);
+    closeables.add(cache);
+    return a;
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    for (AutoCloseable c : closeables) {
+      c.close();
+    }
+  }
+
+  private static IpPrefix cidr(String s) {
+    return IpPrefix.parseNetwork("c", s);
+  }
+
+  private static Throwable failure(CompletableFuture<?> f) {
+    try {
+      f.join();
+    } catch (CompletionException e) {
+      return e.getCause();
+    }
+    throw new AssertionError("expected a failure, got " + f.join());
+  }
+
+  @Test
+  void withoutAPoolTheErrorSaysHowToAddOne() {
+    HostAllocator a = allocator("h1");
+    Throwable e = failure(a.allocate(v4("c1")));
+    assertThat(e).isInstanceOf(IpamException.class).hasMessageContaining("calyxctl pool add");
+    assertThat(((IpamException) e).kind()).isEqualTo(IpamException.Kind.NO_POOL);
+  }
+
+  @Test
+  void allocatesFromAnAffineBlockAndWritesHandleAndBlockTogether() {
+    pools.add(cidr("10.244.0.0/16"), Optional.empty(), soon());
+    HostAllocator a = allocator("h1");
+    HandleRecord r = a.allocate(v4("c1")).join();
+    assertThat(r.ips()).hasSize(1);
+    IpAddress ip = r.ips().getFirst().ip();
+    assertThat(cidr("10.244.0.0/16").contains(ip)).isTrue();
+    assertThat(r.ips().getFirst().block().length()).isEqualTo(26);
+    assertThat(r.host()).isEqualTo("h1");
+    assertThat(audit(memory)).containsEntry(ip, handle("c1"));
+    assertThat(a.find(handle("c1"), soon())).contains(r);
+  }
+
+  @Test
+  void warmAllocationIsOneTransactionAndNoRead() {
+    pools.add(cidr("10.244.0.0/16"), Optional.empty(), soon());
+    HostAllocator a = allocator("h1");
+    a.allocate(v4("first")).join();
+    int before = store.total();
+    a.allocate(v4("second")).join();
+    assertThat(store.total() - before).isEqualTo(1);
+    assertThat(store.txns.get()).isGreaterThan(0);
+  }
+
+  @Test
+  void allocatingAgainForTheSameHandleReturnsTheSameAddressWithoutWriting() {
+    pools.add(cidr("10.244.0.0/16"), Optional.empty(), soon());
+    HostAllocator a = allocator("h1");
+    HandleRecord first = a.allocate(v4("c1")).join();
+    int before = store.txns.get();
+    HandleRecord again = a.allocate(v4("c1")).join();
+    assertThat(again.ips()).isEqualTo(first.ips());
+    assertThat(store.txns.get()).isEqualTo(before);
+    assertThat(allocator("h1").allocate(v4("c1")).join().ips()).as("a restarted agent").isEqualTo(first.ips());
+    assertThat(audit(memory)).hasSize(1);
+  }
+
+  @Test
+  void releaseFreesTheAddressAndIsIdempotent() {
+    pools.add(cidr("10.244.0.0/16"), Optional.empty(), soon());
+    HostAllocator a = allocator("h1");
+    HandleRecord r = a.allocate(v4("c1")).join();
+    assertThat(a.release(handle("c1"), soon()).join()).hasValueSatisfying(h -> assertThat(h.ips()).isEqualTo(r.ips()));
+    assertThat(audit(memory)).isEmpty();
+    assertThat(a.release(handle("c1"), soon()).join()).isEmpty();
+    assertThat(a.release(handle("never"), soon()).join()).isEmpty();
+  }
+
+  @Test
+  void aReleasedAddressIsReusedLast() {
+    pools.add(cidr("10.244.0.0/16"), Optional.of(29), soon());
+    HostAllocator a = allocator("h1");
+    IpAddress first = a.allocate(v4("a")).join().ips().getFirst().ip();
+    a.release(handle("a"), soon()).join();
+    List<IpAddress> next = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      next.add(a.allocate(v4("n" + i)).join().ips().getFirst().ip());
+    }
+    assertThat(next.subList(0, 5)).doesNotContain(first);
+    assertThat(next.get(5)).as("the block's last free address, after the network address").isNotNull();
+    assertThat(audit(memory)).hasSize(6);
+  }
+
+  @Test
+  void staticRequestsGetExactlyThatAddressOrAClearError() {
+    pools.add(cidr("10.244.0.0/16"), Optional.empty(), soon());
+    HostAllocator h1 = allocator("h1");
+    HostAllocator h2 = allocator("h2");
+    IpAddress wanted = IpAddress.parse("ip", "10.244.9.9");
+    HandleRecord r = h1.allocate(request("s1", Origin.CALYX, Set.of(IpFamily.V4), List.of(), List.of(wanted))).join();
+    assertThat(r.ips().getFirst().ip()).isEqualTo(wanted);
+    assertThat(failure(h1.allocate(request("s2", Origin.CALYX, Set.of(IpFamily.V4), List.of(), List.of(wanted)))))
+        .hasMessageContaining("in use by net:s1:eth0");
+    assertThat(failure(h2.allocate(request("s3", Origin.CALYX, Set.of(IpFamily.V4), List.of(), List.of(IpAddress.parse("ip", "10.244.9.10"))))))
+        .hasMessageContaining("of host h1");
+    assertThat(failure(h1.allocate(request("s4", Origin.CALYX, Set.of(IpFamily.V4), List.of(), List.of(IpAddress.parse("ip", "10.99.0.1"))))))
+        .hasMessageContaining("in no pool");
+    assertThat(failure(h1.allocate(request("s5", Origin.CALYX, Set.of(IpFamily.V4), List.of(), List.of(IpAddress.parse("ip", "10.244.9.1"))))))
+        .hasMessageContaining("reserved");
+    assertThat(audit(memory)).containsOnlyKeys(wanted);
+  }
+
+  @Test
+  void poolsOfTheRequestRestrictTheAllocation() {
+    pools.add(cidr("10.1.0.0/16"), Optional.empty(), soon());
+    pools.add(cidr("10.2.0.0/16"), Optional.empty(), soon());
+    HostAllocator a = allocator("h1");
+    HandleRecord r = a.allocate(request("c", Origin.CALYX, Set.of(IpFamily.V4), List.of(cidr("10.2.0.0/16")), List.of())).join();
+    assertThat(cidr("10.2.0.0/16").contains(r.ips().getFirst().ip())).isTrue();
+    assertThat(failure(a.allocate(request("d", Origin.CALYX, Set.of(IpFamily.V4), List.of(cidr("10.3.0.0/16")), List.of()))))
+        .hasMessageContaining("none of the configured pools [10.3.0.0/16]");
+  }
+
+  @Test
+  void dualStackGetsOneAddressOfEachFamily() {
+    pools.add(cidr("10.244.0.0/16"), Optional.empty(), soon());
+    pools.add(cidr("fd00:244::/64"), Optional.empty(), soon());
+    HostAllocator a = allocator("h1");
+    HandleRecord r = a.allocate(request("c", Origin.CALYX, Set.of(IpFamily.V4, IpFamily.V6), List.of(), List.of())).join();
+    assertThat(r.ips()).extracting(ip -> ip.ip().family()).containsExactly(IpFamily.V4, IpFamily.V6);
+    assertThat(r.ips().get(1).block().length()).isEqualTo(122);
+    assertThat(a.release(handle("c"), soon()).join()).isPresent();
+    assertThat(audit(memory)).isEmpty();
+  }
+
+  @Test
+  void aFailedSecondFamilyLeavesNothingOfTheFirst() {
+    pools.add(cidr("10.244.0.0/16"), Optional.empty(), soon());
+    HostAllocator a = allocator("h1");
+    Throwable e = failure(a.allocate(request("c", Origin.CALYX, Set.of(IpFamily.V4, IpFamily.V6), List.of(), List.of())));
+    assertThat(e).hasMessageContaining("no enabled IPv6 pool");
+    assertThat(audit(memory)).isEmpty();
+    assertThat(a.allocate(v4("c")).join().ips()).hasSize(1);
+  }
+
+  @Test
+  void calyxIpamNeverGetsTheNetworkGatewayOrBroadcastAddress() {
+    pools.add(cidr("10.5.0.0/28"), Optional.of(29), soon());
+    HostAllocator a = allocator("h1");
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < 5; i++) {
+      seen.add(a.allocate(request("c" + i, Origin.CALYX_IPAM, Set.of(IpFamily.V4), List.of(), List.of())).join().ips().getFirst().ip().toString());
+    }
+    assertThat(seen).doesNotContain("10.5.0.0", "10.5.0.1", "10.5.0.7", "10.5.0.8", "10.5.0.9", "10.5.0.15");
+    assertThat(seen).hasSize(5);
+  }
+
+  @Test
+  void exhaustionIsAClearErrorAndHostsNeverShareBlocks() {
+    pools.add(cidr("10.6.0.0/29"), Optional.of(30), soon());
+    HostAllocator h1 = allocator("h1");
+    HostAllocator h2 = allocator("h2");
+    List<HandleRecord> got = new ArrayList<>();
+    got.add(h1.allocate(v4("a")).join());
+    got.add(h2.allocate(v4("b")).join());
+    assertThat(got.get(0).ips().getFirst().block()).isNotEqualTo(got.get(1).ips().getFirst().block());
+    // Two /30 blocks of 3 usable addresses each (the gateway is reserved; the calyx plugin uses the rest as /32s).
+    for (String c : List.of("c", "d")) {
+      got.add(h1.allocate(v4(c + 1)).join());
+      got.add(h2.allocate(v4(c + 2)).join());
+    }
+    Throwable e = failure(h1.allocate(v4("e")));
+    assertThat(e).isInstanceOf(IpamException.class).hasMessageContaining("pool 10.6.0.0/29 is exhausted");
+    assertThat(((IpamException) e).kind()).isEqualTo(IpamException.Kind.POOL_EXHAUSTED);
+    assertThat(audit(memory)).hasSize(6);
+    assertThat(got).allSatisfy(r -> assertThat(r.ips().getFirst().block()).isEqualTo(
+        got.stream().filter(o -> o.host().equals(r.host())).findFirst().orElseThrow().ips().getFirst().block()));
+  }
+
+  @Test
+  void anOutageFailsTheRequestAndLeavesNothingBehind() {
+    pools.add(cidr("10.244.0.0/16"), Optional.empty(), soon());
+    HostAllocator a = allocator("h1");
+    a.allocate(v4("warm")).join();
+    memory.setUnavailable(true);
+    assertThat(failure(a.allocate(v4("c1")))).isInstanceOf(DatastoreUnavailableException.class);
+    memory.setUnavailable(false);
+    assertThat(audit(memory)).hasSize(1);
+    assertThat(a.allocate(v4("c1")).join().ips()).hasSize(1);
+    assertThat(audit(memory)).hasSize(2);
+  }
+
+  @Test
+  void anotherWriterChangingTheBlockIsAbsorbedWithoutDuplicates() {
+    pools.add(cidr("10.244.0.0/16"), Optional.empty(), soon());
+    HostAllocator a = allocator("h1");
+    HandleRecord first = a.allocate(v4("c1")).join();
+    // Another writer (the CLI releasing c1) rewrites the block behind the allocator's cache.
+    KeyValue kv = memory.get(Keys.block(first.ips().getFirst().block()), soon()).orElseThrow();
+    Block released = Codec.decodeBlock(kv).release(Codec.decodeBlock(kv).ordinalsOf(handle("c1")));
+    memory.txn(new Txn(List.of(Compare.modRevision(kv.key(), kv.modRevision())),
+        List.of(Op.put(kv.key(), Codec.encode(released)), Op.delete(Keys.handle(handle("c1"))))), soon());
+    HandleRecord second = a.allocate(v4("c2")).join();
+    assertThat(second.ips().getFirst().ip()).isNotEqualTo(first.ips().getFirst().ip());
+    assertThat(audit(memory)).containsOnlyKeys(second.ips().getFirst().ip());
+  }
+
+  @Test
+  void aHandleAlreadyCommittedIsReturnedNotAllocatedTwice() {
+    pools.add(cidr("10.244.0.0/16"), Optional.empty(), soon());
+    HostAllocator a = allocator("h1");
+    HandleRecord r = a.allocate(v4("c1")).join();
+    // A second agent process for the same host (after a restart) has a cold cache but finds the handle.
+    HostAllocator restarted = allocator("h1");
+    assertThat(restarted.allocate(v4("c1")).join().ips()).isEqualTo(r.ips());
+    assertThat(audit(memory)).hasSize(1);
+  }
+
+  @Test
+  void aBurstOnOneHostIsGroupCommitted() {
+    pools.add(cidr("10.244.0.0/16"), Optional.empty(), soon());
+    HostAllocator a = allocator("h1");
+    a.allocate(v4("warm")).join();
+    int before = store.txns.get();
+    List<CompletableFuture<HandleRecord>> all = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      all.add(a.allocate(v4("b" + i)));
+    }
+    Set<IpAddress> ips = new HashSet<>();
+    all.forEach(f -> ips.add(f.join().ips().getFirst().ip()));
+    assertThat(ips).hasSize(200);
+    assertThat(store.txns.get() - before).as("transactions for 200 allocations").isLessThan(60);
+    assertThat(audit(memory)).hasSize(201);
+    List<CompletableFuture<?>> releases = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      releases.add(a.release(handle("b" + i), soon()));
+    }
+    releases.forEach(CompletableFuture::join);
+    assertThat(audit(memory)).hasSize(1);
+  }
+
+  @Test
+  void aPoolAddedWhileRunningIsUsedAtOnce() throws Exception {
+    HostAllocator a = allocator("h1");
+    assertThat(failure(a.allocate(v4("c1")))).isInstanceOf(IpamException.class);
+    pools.add(cidr("10.7.0.0/16"), Optional.empty(), soon());
+    assertThat(a.allocate(v4("c1")).join().ips()).hasSize(1);
+  }
+
+  @Test
+  void poolsRefuseOverlapsAndDeletionWithLiveAllocations() {
+    pools.add(cidr("10.8.0.0/16"), Optional.empty(), soon());
+    assertThatThrownBy(() -> pools.add(cidr("10.8.4.0/24"), Optional.empty(), soon())).hasMessageContaining("overlaps");
+    assertThatThrownBy(() -> pools.add(cidr("10.9.0.0/16"), Optional.of(8), soon())).hasMessageContaining("does not fit");
+    HostAllocator a = allocator("h1");
+    a.allocate(v4("c1")).join();
+    assertThatThrownBy(() -> pools.delete(cidr("10.8.0.0/16"), soon())).hasMessageContaining("still has 1 allocated address");
+    a.release(handle("c1"), soon()).join();
+    pools.delete(cidr("10.8.0.0/16"), soon());
+    assertThat(memory.list(Keys.ROOT, soon()).kvs()).isEmpty();
+    assertThatThrownBy(() -> pools.delete(cidr("10.8.0.0/16"), soon())).hasMessageContaining("no pool");
+  }
+}
