@@ -1,6 +1,11 @@
 package io.calyx.agent;
 
+import io.calyx.cni.ipam.IpamHandler;
+import io.calyx.cni.ipam.NodeAddressManager;
 import io.calyx.cni.request.Role;
+import io.calyx.core.store.Datastore;
+import io.calyx.datastore.etcd.EtcdDatastore;
+import io.calyx.ipam.IpamNode;
 import io.calyx.cni.service.CniHandler;
 import io.calyx.cni.service.UnavailableHandler;
 import io.calyx.cni.skel.CniDispatcher;
@@ -21,27 +26,44 @@ public final class Agent implements AutoCloseable {
    * Why ADD cannot be served yet. The CNI protocol is complete; address management and the container
    * dataplane are separate components that plug in behind {@link CniHandler}.
    */
-  static final String NO_BACKEND =
-      "this calyx-agent build has no IPAM and dataplane backend yet: it answers VERSION, DEL and STATUS, "
-          + "and refuses ADD rather than half-configure a container";
+  static final String NO_DATAPLANE =
+      "this calyx-agent build has no container dataplane yet: the calyx plugin answers VERSION, DEL and STATUS "
+          + "and refuses ADD rather than half-configure a container; calyx-ipam (under bridge, ptp, ...) works";
 
   private final AgentConfig config;
   private final AgentServer server;
+  private final Datastore store;
+  private final IpamNode ipam;
 
-  private Agent(AgentConfig config, AgentServer server) {
+  private Agent(AgentConfig config, AgentServer server, Datastore store, IpamNode ipam) {
     this.config = config;
     this.server = server;
+    this.store = store;
+    this.ipam = ipam;
   }
 
-  /** Prepares the state directory, wires the backends and starts serving. */
+  /**
+   * Prepares the state directory, wires the backends and starts serving. etcd is contacted on first use,
+   * so the agent starts (and answers with code 11) while etcd is down.
+   */
   public static Agent start(AgentConfig config) throws IOException {
     Files.createDirectories(config.stateDir(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-    CniHandler unavailable = new UnavailableHandler(NO_BACKEND);
-    CniDispatcher dispatcher = new CniDispatcher(Map.of(Role.PLUGIN, unavailable, Role.IPAM, unavailable));
-    AgentServer server = AgentServer.start(config.socket(), dispatcher, PeerPolicy.forThisProcess(), Clock.systemUTC());
+    Datastore store = EtcdDatastore.connect(config.etcdEndpoints());
+    IpamNode ipam = new IpamNode(store, config.nodeName(), Clock.systemUTC());
+    CniHandler plugin = new UnavailableHandler(NO_DATAPLANE);
+    CniHandler ipamPlugin = new IpamHandler(new NodeAddressManager(ipam));
+    CniDispatcher dispatcher = new CniDispatcher(Map.of(Role.PLUGIN, plugin, Role.IPAM, ipamPlugin));
+    AgentServer server;
+    try {
+      server = AgentServer.start(config.socket(), dispatcher, PeerPolicy.forThisProcess(), Clock.systemUTC());
+    } catch (IOException e) {
+      ipam.close();
+      store.close();
+      throw e;
+    }
     LOG.info("calyx-agent {} serving on {} (node {}, etcd {}, state {})",
         AgentMain.version(), config.socket(), config.nodeName(), config.etcdEndpoints(), config.stateDir());
-    return new Agent(config, server);
+    return new Agent(config, server, store, ipam);
   }
 
   public AgentConfig config() {
@@ -56,5 +78,7 @@ public final class Agent implements AutoCloseable {
   public void close() {
     LOG.info("calyx-agent stopping; container networking stays in place");
     server.close(Duration.ofSeconds(30));
+    ipam.close();
+    store.close();
   }
 }

@@ -65,7 +65,7 @@ class AgentEndToEndTest {
   @Test
   void statusAnswersThatAddCannotBeServedYet() throws Exception {
     ForwarderRun r = ForwarderRun.run(Map.of("CNI_COMMAND", "STATUS"), conf("1.1.0", ""));
-    assertThat(r.error(50).get("details").textValue()).contains("no IPAM and dataplane backend");
+    assertThat(r.error(50).get("details").textValue()).contains("no container dataplane");
   }
 
   @Test

@@ -130,7 +130,12 @@ public final class NetConfParser {
     if (!v4 && !v6) {
       throw ipam.error("assign_ipv4", "and ipam.assign_ipv6 are both false: nothing to allocate");
     }
-    return new IpamConf(type, pools, v4, v6);
+    List<Result.Route> routes = ipam.objects("routes").stream()
+        .map(r -> Result.Route.of(
+            r.validate(() -> IpPrefix.parseNetwork(r.path("dst"), r.requiredString("dst"))),
+            r.string("gw").map(g -> r.validate(() -> io.calyx.core.net.IpAddress.parse(r.path("gw"), g)))))
+        .toList();
+    return new IpamConf(type, pools, v4, v6, routes);
   }
 
   private static void checkSocketPath(JsonFields f, String key, String path) {

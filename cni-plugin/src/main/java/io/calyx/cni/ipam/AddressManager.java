@@ -1,0 +1,31 @@
+package io.calyx.cni.ipam;
+
+import io.calyx.core.Deadline;
+import io.calyx.core.HandleId;
+import io.calyx.core.NetworkName;
+import io.calyx.core.net.IpPrefix;
+import io.calyx.ipam.AllocateRequest;
+import io.calyx.ipam.HandleRecord;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What the CNI layer needs of the host's IPAM. Implementations throw {@link io.calyx.cni.spec.CniException}
+ * with the code the runtime should see.
+ */
+public interface AddressManager {
+  /** Allocates (or returns the existing allocation of) {@code request.handle()}. */
+  HandleRecord allocate(AllocateRequest request);
+
+  /** Releases everything {@code handle} holds; nothing when it holds nothing. */
+  void release(HandleId handle, Deadline deadline);
+
+  /** The allocation of {@code handle}, if any. */
+  Optional<HandleRecord> find(HandleId handle, Deadline deadline);
+
+  /** Every allocation of {@code network} made by this host. */
+  List<HandleRecord> handlesOnThisHost(NetworkName network, Deadline deadline);
+
+  /** Returns when ADD could succeed (datastore reachable, an enabled pool of each family); throws code 50 otherwise. */
+  void checkReady(List<IpPrefix> pools, boolean v4, boolean v6, Deadline deadline);
+}

@@ -1,0 +1,113 @@
+package io.calyx.cni.ipam;
+
+import io.calyx.cni.spec.CniException;
+import io.calyx.core.Deadline;
+import io.calyx.core.HandleId;
+import io.calyx.core.NetworkName;
+import io.calyx.core.net.IpFamily;
+import io.calyx.core.net.IpPrefix;
+import io.calyx.core.store.DatastoreUnavailableException;
+import io.calyx.ipam.AllocateRequest;
+import io.calyx.ipam.CorruptDocumentException;
+import io.calyx.ipam.HandleRecord;
+import io.calyx.ipam.IpamException;
+import io.calyx.ipam.IpamNode;
+import io.calyx.ipam.Pool;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+
+/** The {@link AddressManager} of a host backed by its {@link IpamNode}; maps IPAM failures to CNI codes. */
+public final class NodeAddressManager implements AddressManager {
+  /** calyx-specific: no address left (the pools are exhausted for this host). */
+  public static final int POOL_EXHAUSTED = 101;
+  /** calyx-specific: a requested address cannot be given (in use, reserved, another host's block, no pool). */
+  public static final int ADDRESS_UNAVAILABLE = 102;
+
+  private final IpamNode node;
+
+  public NodeAddressManager(IpamNode node) {
+    this.node = node;
+  }
+
+  @Override
+  public HandleRecord allocate(AllocateRequest request) {
+    return call(() -> await(node.allocator(request.deadline()).allocate(request), request.deadline()));
+  }
+
+  @Override
+  public void release(HandleId handle, Deadline deadline) {
+    call(() -> await(node.allocator(deadline).release(handle, deadline), deadline));
+  }
+
+  @Override
+  public Optional<HandleRecord> find(HandleId handle, Deadline deadline) {
+    return call(() -> node.allocator(deadline).find(handle, deadline));
+  }
+
+  @Override
+  public List<HandleRecord> handlesOnThisHost(NetworkName network, Deadline deadline) {
+    return call(() -> node.handles(network, deadline));
+  }
+
+  @Override
+  public void checkReady(List<IpPrefix> pools, boolean v4, boolean v6, Deadline deadline) {
+    List<Pool> all;
+    try {
+      all = node.pools(deadline).all();
+      node.store().get("/calyx/v1/ipam/ready-probe", deadline);
+    } catch (DatastoreUnavailableException e) {
+      throw new CniException(CniException.NOT_AVAILABLE, "the datastore is unreachable", e.getMessage());
+    }
+    for (IpFamily family : IpFamily.values()) {
+      if ((family == IpFamily.V4 && !v4) || (family == IpFamily.V6 && !v6)) {
+        continue;
+      }
+      boolean any = all.stream().anyMatch(p -> p.cidr().family() == family && !p.disabled()
+          && (pools.isEmpty() || pools.contains(p.cidr())));
+      if (!any) {
+        throw new CniException(CniException.NOT_AVAILABLE,
+            "no enabled " + (family == IpFamily.V4 ? "IPv4" : "IPv6") + " pool" + (pools.isEmpty() ? "" : " among " + pools),
+            "add one with 'calyxctl pool add CIDR'");
+      }
+    }
+  }
+
+  private static <T> T await(CompletableFuture<T> future, Deadline deadline) {
+    try {
+      return future.get(Math.max(1, deadline.remaining().toMillis()), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      throw new DatastoreUnavailableException("the allocation did not finish within the request's timeout", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DatastoreUnavailableException("interrupted", e);
+    }
+  }
+
+  private static <T> T call(Supplier<T> body) {
+    try {
+      return body.get();
+    } catch (IpamException e) {
+      int code = switch (e.kind()) {
+        case NO_POOL -> CniException.INVALID_CONFIG;
+        case POOL_EXHAUSTED -> POOL_EXHAUSTED;
+        case ADDRESS_UNAVAILABLE -> ADDRESS_UNAVAILABLE;
+        case CONTENTION -> CniException.TRY_AGAIN_LATER;
+      };
+      throw new CniException(code, e.getMessage(), "");
+    } catch (DatastoreUnavailableException e) {
+      throw new CniException(CniException.TRY_AGAIN_LATER, "the calyx datastore (etcd) is unavailable; try again later", e.getMessage());
+    } catch (CorruptDocumentException e) {
+      throw new CniException(CniException.INTERNAL, e.getMessage(), "repair with calyxctl ipam check");
+    }
+  }
+}
