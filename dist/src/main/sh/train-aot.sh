@@ -6,8 +6,10 @@ set -eu
 tree=$(readlink -f "$1")
 work=$(mktemp -d /tmp/calyx-aot.XXXXXX)
 agent_pid=""
+etcd_pid=""
 cleanup() {
   if [ -n "$agent_pid" ]; then kill "$agent_pid" 2>/dev/null || true; fi
+  if [ -n "$etcd_pid" ]; then kill "$etcd_pid" 2>/dev/null || true; wait "$etcd_pid" 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -16,9 +18,27 @@ echo "train-aot: calyxctl"
 CALYX_AOT_OUTPUT="$tree/lib/calyxctl.aot" "$tree/bin/calyxctl" aot-training >"$work/cli.log" 2>&1 \
   || { cat "$work/cli.log" >&2; exit 1; }
 
+# A private etcd when the machine has one, so the cache holds the datastore paths too; without it the
+# agent answers "datastore unavailable", which still trains the rest.
+endpoint=http://127.0.0.1:1
+if command -v etcd >/dev/null 2>&1; then
+  port=$(( 20000 + $$ % 20000 ))
+  etcd --name aot --data-dir "$work/etcd" --listen-client-urls "http://127.0.0.1:$port" \
+    --advertise-client-urls "http://127.0.0.1:$port" --listen-peer-urls "http://127.0.0.1:$((port + 1))" \
+    --initial-advertise-peer-urls "http://127.0.0.1:$((port + 1))" --initial-cluster "aot=http://127.0.0.1:$((port + 1))" \
+    >"$work/etcd.log" 2>&1 &
+  etcd_pid=$!
+  endpoint="http://127.0.0.1:$port"
+  i=0
+  until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+    i=$((i + 1)); [ "$i" -gt 200 ] && break; sleep 0.05
+  done
+  "$tree/bin/calyxctl" --etcd-endpoints "$endpoint" pool add 10.99.0.0/16 >/dev/null 2>&1 || true
+fi
+
 echo "train-aot: calyx-agent"
 sock="$work/agent.sock"
-CALYX_AOT_OUTPUT="$tree/lib/calyx-agent.aot" "$tree/bin/calyx-agent" --etcd-endpoints http://127.0.0.1:2379 \
+CALYX_AOT_OUTPUT="$tree/lib/calyx-agent.aot" "$tree/bin/calyx-agent" --etcd-endpoints "$endpoint" \
   --nodename aot-training --socket "$sock" --state-dir "$work/state" >"$work/agent.log" 2>&1 &
 agent_pid=$!
 i=0
@@ -29,9 +49,9 @@ until [ -S "$sock" ]; do
   fi
   sleep 0.1
 done
-conf='{"cniVersion":"0.2.0","name":"training","type":"calyx","agent_socket":"'"$sock"'","ipam":{"type":"calyx-ipam","pools":["10.99.0.0/16"]},"args":{"org.apache.mesos":{"network_info":{"groups":["g1"],"labels":{"labels":[{"key":"calyx.groups","value":"a,b"},{"key":"k","value":"v/w"}]},"name":"training","port_mappings":[{"container_port":80,"host_port":31080,"protocol":"udp,tcp"}],"ip_addresses":[{"protocol":"IPv4"}]}}}}'
+conf='{"cniVersion":"0.2.0","name":"training","type":"calyx","timeout_seconds":2,"agent_socket":"'"$sock"'","ipam":{"type":"calyx-ipam","pools":["10.99.0.0/16"]},"args":{"org.apache.mesos":{"network_info":{"groups":["g1"],"labels":{"labels":[{"key":"calyx.groups","value":"a,b"},{"key":"k","value":"v/w"}]},"name":"training","port_mappings":[{"container_port":80,"host_port":31080,"protocol":"udp,tcp"}],"ip_addresses":[{"protocol":"IPv4"}]}}}}'
 n=0
-while [ "$n" -lt 20 ]; do
+while [ "$n" -lt 8 ]; do
   for cmd in ADD DEL CHECK STATUS GC; do
     printf '%s' "$conf" | env -i CNI_COMMAND=$cmd CNI_CONTAINERID=train-$n CNI_NETNS=/var/run/netns/none CNI_IFNAME=eth0 \
       "$tree/bin/calyx" >/dev/null 2>&1 || true

@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
     name = "calyxctl",
     mixinStandardHelpOptions = true,
     versionProvider = VersionCommand.Provider.class,
-    subcommands = {VersionCommand.class, AotTrainingCommand.class},
+    subcommands = {PoolCommand.class, IpamCommand.class, VersionCommand.class, AotTrainingCommand.class},
     description = {"Inspect and repair calyx: pools, allocations, endpoints, profiles and nodes.", ""},
     footer = {"", "Examples:", "  calyxctl --etcd-endpoints http://10.0.0.10:2379 version", "  CALYX_ETCD_ENDPOINTS=http://10.0.0.10:2379 calyxctl version -o json"})
 public final class CalyxCtl implements Runnable {
@@ -23,6 +23,8 @@ public final class CalyxCtl implements Runnable {
   @Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
+    // gRPC and Vert.x log through java.util.logging: keep their chatter off stderr, where a user error is one line.
+    java.util.logging.LogManager.getLogManager().reset();
     System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
   }
 
@@ -41,6 +43,11 @@ public final class CalyxCtl implements Runnable {
       return e instanceof UsageError ? 2 : 1;
     });
     return cli.execute(args);
+  }
+
+  /** The global options of the command line {@code spec} belongs to (they come before the command). */
+  static GlobalOptions global(CommandLine.Model.CommandSpec spec) {
+    return ((CalyxCtl) spec.root().userObject()).global;
   }
 
   /** No command given: a usage error. */

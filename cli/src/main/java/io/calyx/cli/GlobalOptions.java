@@ -11,17 +11,16 @@ public final class GlobalOptions {
       names = "--etcd-endpoints",
       paramLabel = "URL[,URL...]",
       defaultValue = "${env:CALYX_ETCD_ENDPOINTS:-" + DEFAULT_ENDPOINTS + "}",
-      description = "etcd client URLs (default: $CALYX_ETCD_ENDPOINTS, else " + DEFAULT_ENDPOINTS + ")",
-      scope = picocli.CommandLine.ScopeType.INHERIT)
+      description = "etcd client URLs (default: $CALYX_ETCD_ENDPOINTS, else " + DEFAULT_ENDPOINTS + ")")
   String etcdEndpoints;
 
-  @Option(names = "--etcd-cacert", paramLabel = "FILE", description = "CA certificate of etcd (TLS)", scope = picocli.CommandLine.ScopeType.INHERIT)
+  @Option(names = "--etcd-cacert", paramLabel = "FILE", description = "CA certificate of etcd (TLS)")
   String etcdCaCert;
 
-  @Option(names = "--etcd-cert", paramLabel = "FILE", description = "client certificate for etcd (TLS)", scope = picocli.CommandLine.ScopeType.INHERIT)
+  @Option(names = "--etcd-cert", paramLabel = "FILE", description = "client certificate for etcd (TLS)")
   String etcdCert;
 
-  @Option(names = "--etcd-key", paramLabel = "FILE", description = "client key for etcd (TLS)", scope = picocli.CommandLine.ScopeType.INHERIT)
+  @Option(names = "--etcd-key", paramLabel = "FILE", description = "client key for etcd (TLS)")
   String etcdKey;
 
   /** The endpoints as a list. */

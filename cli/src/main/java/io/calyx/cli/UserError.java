@@ -11,9 +11,17 @@ public final class UserError extends RuntimeException {
     super(message);
   }
 
-  /** One line for any failure: the message of a user error, or the exception itself for anything else. */
+  /** One line for any failure: the message of an expected failure, or the exception itself for a bug. */
   static String describe(Exception e) {
-    String msg = e instanceof UserError || e instanceof UsageError ? e.getMessage() : e.toString();
+    String msg = switch (e) {
+      case UserError u -> u.getMessage();
+      case UsageError u -> u.getMessage();
+      case io.calyx.core.InvalidValueException i -> i.getMessage();
+      case io.calyx.core.store.DatastoreUnavailableException d -> d.getMessage();
+      case io.calyx.ipam.IpamException i -> i.getMessage();
+      case io.calyx.ipam.CorruptDocumentException c -> c.getMessage();
+      default -> e.toString();
+    };
     return msg == null ? e.getClass().getSimpleName() : msg.replaceAll("[\\r\\n]+", " ");
   }
 }

@@ -1,0 +1,220 @@
+package io.calyx.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.calyx.core.Deadline;
+import io.calyx.core.HandleId;
+import io.calyx.core.net.IpFamily;
+import io.calyx.core.net.IpPrefix;
+import io.calyx.core.store.Compare;
+import io.calyx.core.store.Datastore;
+import io.calyx.core.store.KeyValue;
+import io.calyx.core.store.Op;
+import io.calyx.core.store.Txn;
+import io.calyx.ipam.AllocateRequest;
+import io.calyx.ipam.HostAllocator;
+import io.calyx.ipam.Origin;
+import io.calyx.ipam.Pool;
+import io.calyx.ipam.PoolCache;
+import io.calyx.ipam.Pools;
+import java.io.PrintWriter;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code calyxctl ipam bench}: allocates through calyx's own IPAM against the configured etcd (a
+ * temporary pool in the benchmarking range 198.18.0.0/15, hosts named {@code calyx-bench-*}), releases
+ * everything and removes the pool, leaving the datastore as it was.
+ */
+@Command(
+    name = "bench",
+    description = {"Measure allocations per second through calyx's IPAM against the configured etcd.",
+        "Uses a temporary pool in 198.18.0.0/15 and removes it afterwards."},
+    footer = {"", "Examples:", "  calyxctl ipam bench --concurrency 16 --count 2000",
+        "  calyxctl ipam bench --concurrency 16 --count 2000 --hosts 4 --raw -o json"})
+final class IpamBenchCommand implements Callable<Integer> {
+  @Option(names = "--concurrency", paramLabel = "N", defaultValue = "16", description = "concurrent workers (default: ${DEFAULT-VALUE})")
+  int concurrency;
+
+  @Option(names = "--count", paramLabel = "M", defaultValue = "1000", description = "allocations (default: ${DEFAULT-VALUE})")
+  int count;
+
+  @Option(names = "--hosts", paramLabel = "H", defaultValue = "1", description = "simulated hosts, one allocator each (default: ${DEFAULT-VALUE}: a burst on one agent)")
+  int hosts;
+
+  @Option(names = "--raw", description = "also measure raw etcd put-if-absent transactions (one unique key each) with the same client and concurrency")
+  boolean raw;
+
+  @Option(names = "-o", paramLabel = "FORMAT", defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE})")
+  OutputFormat output;
+
+  @Spec CommandLine.Model.CommandSpec spec;
+
+  /** Throughput and latency of one measured run. */
+  record Measured(int count, double seconds, double[] latenciesMs) {
+    double perSecond() {
+      return count / seconds;
+    }
+
+    double percentile(double q) {
+      double[] sorted = latenciesMs.clone();
+      Arrays.sort(sorted);
+      int i = (int) Math.min(sorted.length - 1, Math.max(0, Math.ceil(q / 100 * sorted.length) - 1));
+      return sorted[i];
+    }
+
+    ObjectNode json(String rateName) {
+      ObjectNode o = Json.object();
+      o.put(rateName, round(perSecond()));
+      o.put("p50_ms", round(percentile(50)));
+      o.put("p99_ms", round(percentile(99)));
+      return o;
+    }
+  }
+
+  private static double round(double v) {
+    return Math.round(v * 100) / 100.0;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    if (concurrency < 1 || count < 1 || hosts < 1 || count > 50_000) {
+      throw new UsageError("--concurrency, --count and --hosts must be positive, --count at most 50000");
+    }
+    String run = HexFormat.of().formatHex(new SecureRandom().generateSeed(3));
+    try (Datastore store = Etcd.open(CalyxCtl.global(spec))) {
+      Pools pools = new Pools(store, Clock.systemUTC());
+      IpPrefix range = freeRange(pools);
+      pools.add(range, Optional.of(26), Etcd.deadline());
+      Measured ipam;
+      try {
+        ipam = benchIpam(store, run, range);
+      } finally {
+        pools.delete(range, Etcd.deadline());
+      }
+      Optional<Measured> rawEtcd = raw ? Optional.of(benchRaw(store, run)) : Optional.empty();
+      print(ipam, rawEtcd);
+    }
+    return 0;
+  }
+
+  /** A /16 of the benchmarking range that overlaps no pool. */
+  private static IpPrefix freeRange(Pools pools) {
+    List<Pool> existing = pools.list(Etcd.deadline());
+    for (String candidate : List.of("198.18.0.0/16", "198.19.0.0/16")) {
+      IpPrefix p = IpPrefix.parseNetwork("range", candidate);
+      if (existing.stream().noneMatch(e -> e.overlaps(p))) {
+        return p;
+      }
+    }
+    throw new UserError("198.18.0.0/15 (the benchmarking range) overlaps existing pools: cannot run the benchmark here");
+  }
+
+  private Measured benchIpam(Datastore store, String run, IpPrefix range) throws Exception {
+    try (PoolCache cache = PoolCache.start(store, Etcd.deadline())) {
+      List<HostAllocator> allocators = new ArrayList<>();
+      for (int h = 0; h < hosts; h++) {
+        allocators.add(new HostAllocator(store, "calyx-bench-" + run + "-" + h, cache, Clock.systemUTC()));
+      }
+      try {
+        Measured m = measure(i -> allocators.get(i % hosts).allocate(new AllocateRequest(handle(run, i), Origin.CALYX,
+            Set.of(IpFamily.V4), List.of(range), List.of(), deadline())).join());
+        List<java.util.concurrent.CompletableFuture<?>> releases = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+          releases.add(allocators.get(i % hosts).release(handle(run, i), deadline()));
+        }
+        releases.forEach(java.util.concurrent.CompletableFuture::join);
+        return m;
+      } finally {
+        allocators.forEach(HostAllocator::close);
+      }
+    }
+  }
+
+  private Measured benchRaw(Datastore store, String run) throws Exception {
+    String prefix = "/calyx/bench/" + run + "/";
+    try {
+      return measure(i -> store.txn(new Txn(List.of(Compare.absent(prefix + i)), List.of(Op.put(prefix + i, new byte[64]))), deadline()));
+    } finally {
+      List<KeyValue> keys = store.list(prefix, deadline()).kvs();
+      for (int i = 0; i < keys.size(); i += 100) {
+        store.txn(new Txn(List.of(), keys.subList(i, Math.min(keys.size(), i + 100)).stream().map(k -> Op.delete(k.key())).toList()), deadline());
+      }
+    }
+  }
+
+  private static HandleId handle(String run, int i) {
+    return HandleId.parse("calyx-bench:" + run + "-" + i + ":eth0");
+  }
+
+  private static Deadline deadline() {
+    return Deadline.in(Duration.ofSeconds(30), Clock.systemUTC());
+  }
+
+  /** An operation on item i. */
+  interface Work {
+    void run(int i);
+  }
+
+  private Measured measure(Work work) throws Exception {
+    double[] latencies = new double[count];
+    AtomicInteger next = new AtomicInteger();
+    ExecutorService pool = Executors.newFixedThreadPool(concurrency);
+    long start = System.nanoTime();
+    try {
+      List<Future<?>> workers = new ArrayList<>();
+      for (int w = 0; w < concurrency; w++) {
+        workers.add(pool.submit(() -> {
+          for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
+            long t = System.nanoTime();
+            work.run(i);
+            latencies[i] = (System.nanoTime() - t) / 1e6;
+          }
+          return null;
+        }));
+      }
+      for (Future<?> f : workers) {
+        f.get();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    return new Measured(count, (System.nanoTime() - start) / 1e9, latencies);
+  }
+
+  private void print(Measured ipam, Optional<Measured> rawEtcd) {
+    PrintWriter out = spec.commandLine().getOut();
+    if (output == OutputFormat.json) {
+      ObjectNode o = ipam.json("allocs_per_s");
+      o.put("count", count).put("concurrency", concurrency).put("hosts", hosts);
+      rawEtcd.ifPresent(r -> {
+        o.set("raw_etcd", r.json("txns_per_s"));
+        o.put("ratio", round(ipam.perSecond() / r.perSecond()));
+      });
+      Json.print(out, o);
+      return;
+    }
+    out.printf("calyx ipam: allocs_per_s=%.1f p50_ms=%.2f p99_ms=%.2f (%d allocations, concurrency %d, %d host%s)%n",
+        ipam.perSecond(), ipam.percentile(50), ipam.percentile(99), count, concurrency, hosts, hosts == 1 ? "" : "s");
+    rawEtcd.ifPresent(r -> {
+      out.printf("raw etcd:   txns_per_s=%.1f p50_ms=%.2f p99_ms=%.2f (put-if-absent, one key each, same client)%n",
+          r.perSecond(), r.percentile(50), r.percentile(99));
+      out.printf("ratio:      %.2f (calyx / raw)%n", ipam.perSecond() / r.perSecond());
+    });
+  }
+}

@@ -1,0 +1,15 @@
+package io.calyx.cli;
+
+import picocli.CommandLine.Command;
+
+/** {@code calyxctl ipam}: inspect and measure address management. */
+@Command(
+    name = "ipam",
+    description = "Inspect address allocations.",
+    subcommands = {IpamShowCommand.class, IpamBenchCommand.class})
+final class IpamCommand implements Runnable {
+  @Override
+  public void run() {
+    throw new UsageError("ipam needs a subcommand: show or bench");
+  }
+}
