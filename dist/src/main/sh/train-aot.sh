@@ -14,9 +14,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "train-aot: calyxctl"
-CALYX_AOT_OUTPUT="$tree/lib/calyxctl.aot" "$tree/bin/calyxctl" aot-training >"$work/cli.log" 2>&1 \
-  || { cat "$work/cli.log" >&2; exit 1; }
 
 # A private etcd when the machine has one, so the cache holds the datastore paths too; without it the
 # agent answers "datastore unavailable", which still trains the rest.
@@ -29,12 +26,17 @@ if command -v etcd >/dev/null 2>&1; then
     >"$work/etcd.log" 2>&1 &
   etcd_pid=$!
   endpoint="http://127.0.0.1:$port"
+  # Adding the training pool doubles as the readiness wait (and trains the CLI's datastore path too).
   i=0
-  until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
-    i=$((i + 1)); [ "$i" -gt 200 ] && break; sleep 0.05
+  until "$tree/bin/calyxctl" --etcd-endpoints "$endpoint" pool add 10.99.0.0/16 >/dev/null 2>&1; do
+    i=$((i + 1)); [ "$i" -gt 40 ] && break; sleep 0.25
   done
-  "$tree/bin/calyxctl" --etcd-endpoints "$endpoint" pool add 10.99.0.0/16 >/dev/null 2>&1 || true
 fi
+
+echo "train-aot: calyxctl"
+if [ "$endpoint" = http://127.0.0.1:1 ]; then datastore=""; else datastore="--with-datastore"; fi
+CALYX_AOT_OUTPUT="$tree/lib/calyxctl.aot" "$tree/bin/calyxctl" --etcd-endpoints "$endpoint" aot-training $datastore \
+  >"$work/cli.log" 2>&1 || { cat "$work/cli.log" >&2; exit 1; }
 
 echo "train-aot: calyx-agent"
 sock="$work/agent.sock"

@@ -15,12 +15,16 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import io.calyx.testkit.Etcd;
+import io.calyx.testkit.EtcdExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Runs the assembled tree exactly as operators and Mesos do: every executable under {@code env -i} from
  * {@code /}, through symlinks, with the agent started by its launcher and stopped with SIGTERM.
  */
+@ExtendWith(EtcdExtension.class)
 class InstallTreeIT {
   static final Path TREE = Path.of(System.getProperty("calyx.tree", "target/calyx")).toAbsolutePath();
   static final ObjectMapper JSON = new ObjectMapper();
@@ -75,10 +79,10 @@ class InstallTreeIT {
     }
   }
 
-  private Path startAgent() throws Exception {
+  private Path startAgent(String etcd) throws Exception {
     Path socket = work.resolve("agent.sock");
     agent = new ProcessBuilder("env", "-i", PATH, TREE.resolve("bin/calyx-agent").toString(),
-        "--etcd-endpoints", "http://127.0.0.1:2379", "--nodename", "it-node", "--socket", socket.toString(),
+        "--etcd-endpoints", etcd, "--nodename", "it-node", "--socket", socket.toString(),
         "--state-dir", work.resolve("state").toString())
         .directory(Path.of("/").toFile())
         .redirectErrorStream(true)
@@ -127,8 +131,10 @@ class InstallTreeIT {
   }
 
   @Test
-  void agentServesThePluginsThroughSymlinksAndStopsCleanly() throws Exception {
-    Path socket = startAgent();
+  void agentServesThePluginsThroughSymlinksAndStopsCleanly(Etcd etcd) throws Exception {
+    Run pool = run(List.of(), TREE.resolve("bin/calyxctl"), "", "--etcd-endpoints", etcd.endpoint(), "pool", "add", "10.91.0.0/16");
+    assertThat(pool.exit()).as(pool.stderr()).isZero();
+    Path socket = startAgent(etcd.endpoint());
     Path pluginDir = Files.createDirectories(work.resolve("mesos-cni-plugins"));
     Files.createSymbolicLink(pluginDir.resolve("calyx"), TREE.resolve("bin/calyx"));
     Files.createSymbolicLink(pluginDir.resolve("calyx-ipam"), TREE.resolve("bin/calyx-ipam"));
@@ -141,7 +147,14 @@ class InstallTreeIT {
     Run malformed = run(cni("ADD"), pluginDir.resolve("calyx"), "{\"name\":\"n\",\"agent_socket\":\"" + socket + "\"}");
     assertThat(malformed.json().get("code").intValue()).isEqualTo(7);
 
-    String ipamConf = "{\"cniVersion\":\"0.4.0\",\"name\":\"n\",\"type\":\"bridge\",\"ipam\":{\"type\":\"calyx-ipam\",\"agent_socket\":\"" + socket + "\"}}";
+    String ipamConf = "{\"cniVersion\":\"0.4.0\",\"name\":\"n\",\"type\":\"bridge\",\"ipam\":{\"type\":\"calyx-ipam\",\"agent_socket\":\"" + socket + "\",\"pools\":[\"10.91.0.0/16\"]}}";
+    Run add = run(cni("ADD"), pluginDir.resolve("calyx-ipam"), ipamConf);
+    assertThat(add.exit()).as(add.stdout()).isZero();
+    String address = add.json().get("ips").get(0).get("address").textValue();
+    assertThat(address).startsWith("10.91.");
+    Run show = run(List.of(), TREE.resolve("bin/calyxctl"), "", "--etcd-endpoints", etcd.endpoint(), "ipam", "show", "--ip",
+        address.substring(0, address.indexOf('/')));
+    assertThat(show.stdout()).contains("is allocated to container 3f9c1a52-7d0e-4a8b-9c55-2b1e6f0d4a77 (network n, interface eth0) on node it-node");
     Run del = run(cni("DEL"), pluginDir.resolve("calyx-ipam"), ipamConf);
     assertThat(del.exit()).as(del.stdout()).isZero();
     assertThat(del.stdout()).isEmpty();
@@ -150,7 +163,8 @@ class InstallTreeIT {
     assertThat(agent.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(socket).doesNotExist();
     String log = Files.readString(work.resolve("agent.log"));
-    assertThat(log).contains("serving on " + socket).contains("calyx-ipam DEL container=3f9c1a52").contains("stopping");
+    assertThat(log).contains("serving on " + socket).contains("calyx-ipam ADD container=3f9c1a52").contains("calyx-ipam DEL container=3f9c1a52")
+        .contains("stopping");
     assertThat(log).doesNotContain("Exception");
   }
 
