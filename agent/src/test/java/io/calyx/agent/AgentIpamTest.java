@@ -157,4 +157,15 @@ class AgentIpamTest {
     ForwarderRun after = ipam(env("ADD", "down"), conf);
     assertThat(after.exit()).as(after.stdout()).isZero();
   }
+
+  @Test
+  void theCniIpsCapabilityRequestsAnExactAddress() throws Exception {
+    pool("10.65.0.0/16");
+    String conf = conf("1.0.0", ",\"pools\":[\"10.65.0.0/16\"]").replaceFirst("\\}\\}$", "},\"runtimeConfig\":{\"ips\":[\"10.65.7.7/24\"]}}");
+    ForwarderRun add = ipam(env("ADD", "rc1"), conf);
+    assertThat(add.exit()).as(add.stdout()).isZero();
+    assertThat(add.json().get("ips").get(0).get("address").textValue()).isEqualTo("10.65.7.7/26");
+    String bad = conf.replace("10.65.7.7/24", "not-an-ip");
+    assertThat(ipam(env("ADD", "rc2"), bad).error(7).get("msg").textValue()).contains("runtimeConfig.ips");
+  }
 }

@@ -304,4 +304,24 @@ class HostAllocatorTest {
     assertThat(memory.list(Keys.ROOT, soon()).kvs()).isEmpty();
     assertThatThrownBy(() -> pools.delete(cidr("10.8.0.0/16"), soon())).hasMessageContaining("no pool");
   }
+
+  @Test
+  void releasingOneAddressByIpKeepsTheHandlesOtherAddressesAndTheAllocatorAbsorbsIt() {
+    pools.add(cidr("10.244.0.0/16"), Optional.empty(), soon());
+    pools.add(cidr("fd00:244::/64"), Optional.empty(), soon());
+    HostAllocator a = allocator("h1");
+    HandleRecord r = a.allocate(request("c", Origin.CALYX, Set.of(IpFamily.V4, IpFamily.V6), List.of(), List.of())).join();
+    IpAddress v4 = r.ips().get(0).ip();
+    AddressRelease release = new AddressRelease(store);
+    assertThat(release.release(v4, soon())).hasValueSatisfying(al -> assertThat(al.handle()).isEqualTo(handle("c")));
+    assertThat(release.release(v4, soon())).as("already free").isEmpty();
+    assertThat(release.release(IpAddress.parse("ip", "192.0.2.1"), soon())).as("in no pool").isEmpty();
+    assertThat(audit(memory)).containsOnlyKeys(r.ips().get(1).ip());
+    assertThat(a.find(handle("c"), soon()).orElseThrow().ips()).extracting(HandleRecord.AssignedIp::ip).containsExactly(r.ips().get(1).ip());
+    // The allocator's cached block is now stale: its next write must notice and still never duplicate.
+    HandleRecord next = a.allocate(v4("d")).join();
+    assertThat(audit(memory)).hasSize(2).containsKey(next.ips().getFirst().ip());
+    assertThat(release.release(r.ips().get(1).ip(), soon())).isPresent();
+    assertThat(a.find(handle("c"), soon())).as("a handle left with nothing is deleted").isEmpty();
+  }
 }

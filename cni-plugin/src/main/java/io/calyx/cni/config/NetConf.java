@@ -5,6 +5,7 @@ import io.calyx.cni.spec.Result;
 import io.calyx.core.Attachment;
 import io.calyx.core.NetworkName;
 import io.calyx.core.mesos.NetworkInfo;
+import io.calyx.core.net.IpAddress;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -24,6 +25,8 @@ import java.util.OptionalInt;
  * @param mesos the Mesos {@code NetworkInfo} from {@code args["org.apache.mesos"]["network_info"]}, if present
  * @param prevResult the {@code prevResult} (CHECK, DEL, chained ADD), if present
  * @param validAttachments for GC: {@code cni.dev/valid-attachments} (or {@code cni.dev/attachments})
+ * @param requestedIps specific addresses asked for with the CNI {@code ips} capability
+ *     ({@code runtimeConfig.ips}) or {@code args.cni.ips}
  */
 public record NetConf(
     CniVersion cniVersion,
@@ -36,10 +39,15 @@ public record NetConf(
     Result.Dns dns,
     Optional<NetworkInfo> mesos,
     Optional<Result> prevResult,
-    Optional<List<Attachment>> validAttachments) {
+    Optional<List<Attachment>> validAttachments,
+    List<IpAddress> requestedIps) {
 
   public static final int DEFAULT_TIMEOUT_SECONDS = 30;
   public static final int MAX_TIMEOUT_SECONDS = 600;
+
+  public NetConf {
+    requestedIps = List.copyOf(requestedIps);
+  }
 
   /** True when the Mesos args are present: results then always carry the 0.2.0 {@code ip4}/{@code ip6}. */
   public boolean fromMesos() {
@@ -53,6 +61,6 @@ public record NetConf(
   public static NetConf minimal(CniVersion version, NetworkName name, String type) {
     return new NetConf(
         version, name, type, Optional.empty(), OptionalInt.empty(), DEFAULT_TIMEOUT_SECONDS,
-        IpamConf.DEFAULT, Result.Dns.EMPTY, Optional.empty(), Optional.empty(), Optional.empty());
+        IpamConf.DEFAULT, Result.Dns.EMPTY, Optional.empty(), Optional.empty(), Optional.empty(), List.of());
   }
 }

@@ -46,7 +46,24 @@ public final class NetConfParser {
     Optional<Result> prev = conf.raw("prevResult").map(p -> ResultCodec.decode(p, "prevResult"));
     return new NetConf(
         version, name, type, socket, mtu, timeout, ipam, dns,
-        MesosArgsParser.parse(conf), prev, attachments(conf));
+        MesosArgsParser.parse(conf), prev, attachments(conf), requestedIps(conf));
+  }
+
+  /**
+   * Addresses asked for through the CNI {@code ips} capability ({@code runtimeConfig.ips}) or the
+   * {@code args.cni.ips} convention, each {@code "10.1.2.3"} or {@code "10.1.2.3/24"} (the prefix is ignored:
+   * calyx decides it).
+   */
+  static List<io.calyx.core.net.IpAddress> requestedIps(JsonFields conf) {
+    List<String> texts = new java.util.ArrayList<>();
+    conf.object("runtimeConfig").ifPresent(rc -> texts.addAll(rc.strings("ips")));
+    conf.object("args").flatMap(a -> a.object("cni")).ifPresent(cni -> texts.addAll(cni.strings("ips")));
+    List<io.calyx.core.net.IpAddress> out = new java.util.ArrayList<>();
+    for (String t : texts) {
+      String address = t.contains("/") ? t.substring(0, t.indexOf('/')) : t;
+      out.add(conf.validate(() -> io.calyx.core.net.IpAddress.parse("runtimeConfig.ips", address)));
+    }
+    return List.copyOf(new java.util.LinkedHashSet<>(out));
   }
 
   /**

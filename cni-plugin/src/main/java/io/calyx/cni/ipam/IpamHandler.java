@@ -49,8 +49,9 @@ public final class IpamHandler implements CniHandler {
     if (ipam.assignIpv6()) {
       families.add(IpFamily.V6);
     }
-    List<io.calyx.core.net.IpAddress> requested = request.spec().requestedIps().stream()
-        .map(IpAddressRequest::address).flatMap(Optional::stream).toList();
+    java.util.Set<io.calyx.core.net.IpAddress> requestedSet = new java.util.LinkedHashSet<>(request.conf().requestedIps());
+    request.spec().requestedIps().stream().map(IpAddressRequest::address).flatMap(Optional::stream).forEach(requestedSet::add);
+    List<io.calyx.core.net.IpAddress> requested = List.copyOf(requestedSet);
     HandleRecord record = addresses.allocate(
         new AllocateRequest(handle, Origin.CALYX_IPAM, families, ipam.pools(), requested, request.deadline()));
     return result(record, request.conf());
