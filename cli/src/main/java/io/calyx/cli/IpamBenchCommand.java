@@ -149,7 +149,7 @@ final class IpamBenchCommand implements Callable<Integer> {
   private Measured benchRaw(Datastore store, String run) throws Exception {
     String prefix = "/calyx/bench/" + run + "/";
     try {
-      return measure(i -> store.txn(new Txn(List.of(Compare.absent(prefix + i)), List.of(Op.put(prefix + i, new byte[64]))), deadline()));
+      return measure(i -> store.txn(new Txn(List.of(Compare.absent(prefix + i)), List.of(Op.put(prefix + i, new byte[Integer.getInteger("calyx.bench.rawValue", 64)]))), deadline()));
     } finally {
       List<KeyValue> keys = store.list(prefix, deadline()).kvs();
       for (int i = 0; i < keys.size(); i += 100) {

@@ -92,8 +92,12 @@ final class Batch {
 
   /** The handle's addresses in this host's blocks (working copy first). */
   private List<HandleRecord.AssignedIp> held(HandleId handle) {
+    java.util.Set<IpPrefix> candidates = new java.util.TreeSet<>(java.util.Comparator.comparing(IpPrefix::address));
+    candidates.addAll(cache.blocksHolding(handle));
+    candidates.addAll(working.keySet());
     List<HandleRecord.AssignedIp> out = new ArrayList<>();
-    for (Block b : ownBlocks()) {
+    for (IpPrefix cidr : candidates) {
+      Block b = block(cidr);
       for (int ordinal : b.ordinalsOf(handle)) {
         out.add(new HandleRecord.AssignedIp(b.address(ordinal), b.cidr()));
       }

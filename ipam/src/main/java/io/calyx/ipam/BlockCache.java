@@ -1,11 +1,15 @@
 package io.calyx.ipam;
 
 import io.calyx.core.Deadline;
+import io.calyx.core.HandleId;
 import io.calyx.core.net.IpAddress;
 import io.calyx.core.net.IpPrefix;
 import io.calyx.core.store.Datastore;
 import io.calyx.core.store.KeyValue;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +29,8 @@ final class BlockCache {
 
   private final String host;
   private final Map<IpPrefix, Cached> blocks = new LinkedHashMap<>();
+  /** Which cached blocks hold something of a handle: the idempotency check must not scan every allocation. */
+  private final Map<HandleId, Set<IpPrefix>> byHandle = new HashMap<>();
   private boolean loaded;
 
   BlockCache(String host) {
@@ -49,7 +55,7 @@ final class BlockCache {
           kv -> {
             Block b = Codec.decodeBlock(kv);
             if (b.owner().equals(host)) {
-              blocks.put(b.cidr(), new Cached(b, kv.modRevision()));
+              put(b, kv.modRevision());
             } else {
               LOG.warn("affinity {} names block {} owned by {}: not using it", a.key(), b.cidr(), b.owner());
             }
@@ -63,24 +69,43 @@ final class BlockCache {
   void invalidate() {
     loaded = false;
     blocks.clear();
+    byHandle.clear();
   }
 
   void put(Block block, long modRevision) {
+    remove(block.cidr());
     blocks.put(block.cidr(), new Cached(block, modRevision));
+    block.allocations().values().forEach(a -> byHandle.computeIfAbsent(a.handle(), h -> new HashSet<>()).add(block.cidr()));
   }
 
   /** Replaces a block with the datastore's current version (after a failed compare). */
   void refresh(KeyValue kv) {
     Block b = Codec.decodeBlock(kv);
     if (b.owner().equals(host)) {
-      blocks.put(b.cidr(), new Cached(b, kv.modRevision()));
+      put(b, kv.modRevision());
     } else {
-      blocks.remove(b.cidr());
+      remove(b.cidr());
     }
   }
 
   void remove(IpPrefix cidr) {
-    blocks.remove(cidr);
+    Cached old = blocks.remove(cidr);
+    if (old != null) {
+      for (Allocation a : old.block().allocations().values()) {
+        Set<IpPrefix> set = byHandle.get(a.handle());
+        if (set != null) {
+          set.remove(cidr);
+          if (set.isEmpty()) {
+            byHandle.remove(a.handle());
+          }
+        }
+      }
+    }
+  }
+
+  /** The cached blocks that hold an address of {@code handle}. */
+  Set<IpPrefix> blocksHolding(HandleId handle) {
+    return byHandle.getOrDefault(handle, Set.of());
   }
 
   Optional<Cached> get(IpPrefix cidr) {

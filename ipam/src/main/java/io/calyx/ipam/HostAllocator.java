@@ -33,6 +33,8 @@ public final class HostAllocator implements AutoCloseable {
   /** etcd allows 128 operations per transaction; a batch of 32 uses at most ~70. */
   static final int MAX_BATCH = 32;
   static final int MAX_ATTEMPTS = 8;
+  /** How long the committer waits for the callers of the last batch to come back (see {@link #gather}). */
+  static final long LINGER_NANOS = 1_000_000;
 
   private final Datastore store;
   private final String host;
@@ -102,13 +104,15 @@ public final class HostAllocator implements AutoCloseable {
 
   private void run() {
     List<Request> batch = new ArrayList<>();
+    int lastBatch = 1;
     while (!closed) {
       try {
         batch.add(queue.take());
+        gather(batch, lastBatch);
       } catch (InterruptedException e) {
         break;
       }
-      queue.drainTo(batch, MAX_BATCH - 1);
+      lastBatch = batch.size();
       try {
         process(batch);
       } catch (RuntimeException e) {
@@ -120,6 +124,29 @@ public final class HostAllocator implements AutoCloseable {
     List<Request> left = new ArrayList<>();
     queue.drainTo(left);
     left.forEach(r -> r.future().completeExceptionally(new DatastoreUnavailableException("the allocator of " + host + " stopped")));
+  }
+
+  /**
+   * Collects what is queued behind the first request. Callers that were answered together by the last
+   * batch come back within microseconds of each other, so when the last batch was larger than what is
+   * queued now, wait up to {@link #LINGER_NANOS} for them: one full transaction instead of several small
+   * ones. A lone caller (last batch of one) never waits.
+   */
+  private void gather(List<Request> batch, int lastBatch) throws InterruptedException {
+    queue.drainTo(batch, MAX_BATCH - batch.size());
+    long until = System.nanoTime() + LINGER_NANOS;
+    while (batch.size() < Math.min(lastBatch, MAX_BATCH)) {
+      long left = until - System.nanoTime();
+      if (left <= 0) {
+        return;
+      }
+      Request next = queue.poll(left, java.util.concurrent.TimeUnit.NANOSECONDS);
+      if (next == null) {
+        return;
+      }
+      batch.add(next);
+      queue.drainTo(batch, MAX_BATCH - batch.size());
+    }
   }
 
   private void process(List<Request> batch) {

@@ -70,6 +70,8 @@ public final class EtcdDatastore implements Datastore {
         .keepaliveWithoutCalls(false)
         .connectTimeout(Duration.ofSeconds(3))
         .retryMaxDuration(Duration.ofSeconds(5))
+        // Listings of many blocks (a few KiB each) exceed gRPC's 4 MiB default.
+        .maxInboundMessageSize(256 * 1024 * 1024)
         .build();
     return new EtcdDatastore(client, endpoints.toString());
   }
