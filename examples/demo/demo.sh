@@ -36,13 +36,15 @@ command -v etcd >/dev/null 2>&1 || missing+=(etcd-server)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v nft >/dev/null 2>&1 || missing+=(nftables)
 command -v gcc >/dev/null 2>&1 || missing+=(gcc libc6-dev)
+command -v ping >/dev/null 2>&1 || missing+=(iputils-ping)
+[ -x /usr/lib/cni/ptp ] || missing+=(containernetworking-plugins)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing from the distribution archive: ${missing[*]}"
   DEBIAN_FRONTEND=noninteractive apt-get update -qq || fail "apt-get update failed: check the package sources"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
     || fail "could not install ${missing[*]}: install them by hand and run me again"
 else
-  echo "etcd, iproute2, nftables and gcc are present"
+  echo "etcd, iproute2, nftables, gcc, ping and the reference CNI plugins are present"
 fi
 
 if [ ! -x "$tree/bin/calyx" ] || [ ! -x "$tree/bin/calyx-agent" ]; then
@@ -60,10 +62,28 @@ netns_of() { echo "calyx-demo-$run_id-$1"; }
 etcd_pid=""
 agent_pid=""
 
+ptp_host="calyx-demo-$run_id-host"
+ptp_containers=(app-1 app-2 app-3)
+# The network.conf Mesos would checkpoint for a container on a ptp network that uses calyx-ipam.
+ptp_stdin() {
+  printf '{"args":{"org.apache.mesos":{"network_info":{"ip_addresses":[{"protocol":"IPv4"}],"labels":{"labels":[{"key":"app","value":"%s"}]},"name":"calyx-ptp"}}},"cniVersion":"0.2.0","ipMasq":false,"ipam":{"agent_socket":"%s","pools":["10.244.0.0/16"],"routes":[{"dst":"0.0.0.0/0"}],"type":"calyx-ipam"},"name":"calyx-ptp","type":"ptp"}' "$1" "$socket"
+}
+ptp_call() {
+  ptp_stdin "$2" | ip netns exec "$ptp_host" env -i CNI_COMMAND="$1" CNI_CONTAINERID="$(cid_of "$2")" \
+    CNI_NETNS="/var/run/netns/$(netns_of "$2")" CNI_IFNAME=eth0 CNI_PATH="$tree/bin:/usr/lib/cni" \
+    PATH=/usr/sbin:/usr/bin:/sbin:/bin /usr/lib/cni/ptp
+}
 cleanup() {
   set +e
   if [ "$keep" -eq 1 ]; then return; fi
   step "Cleaning up"
+  for c in "${ptp_containers[@]}"; do
+    if [ -e "/var/run/netns/$(netns_of "$c")" ]; then
+      ptp_call DEL "$c" >/dev/null 2>&1
+      ip netns del "$(netns_of "$c")"
+    fi
+  done
+  [ -e "/var/run/netns/$ptp_host" ] && ip netns del "$ptp_host"
   for c in "${containers[@]}"; do
     if [ -e "/var/run/netns/$(netns_of "$c")" ]; then
       printf '%s' "$(stdin_for "$c")" | env -i CNI_COMMAND=DEL CNI_CONTAINERID="$(cid_of "$c")" \
@@ -155,11 +175,47 @@ if [ "$added" -eq 0 ]; then
   step "What this shows"
   cat <<EOF
   The forwarders, the agent socket, the CNI protocol and the Mesos contract work end to end: every call
-  above got one well-formed CNI answer within milliseconds. This calyx build has no IPAM and dataplane
-  backend yet, so the agent refuses ADD with code 50 (rather than leave a half-configured container) and
-  the policy part of the demo cannot run. README.md, "Status", says what comes next.
+  above got one well-formed CNI answer within milliseconds. This calyx build has no container dataplane
+  yet, so the calyx plugin refuses ADD with code 50 (rather than leave a half-configured container) and
+  group policy cannot be shown. calyx's IPAM works: the next step runs it under the reference ptp plugin.
+  README.md, "Status", says what comes next.
 EOF
 fi
+
+step "calyx-ipam under the reference ptp plugin: containers get addresses from etcd"
+ctl() { "$tree/bin/calyxctl" --etcd-endpoints "http://127.0.0.1:$port" "$@"; }
+ctl pool add 10.244.0.0/16
+# The ptp plugin runs inside a demo "host" namespace, so this machine's own network is not touched.
+ip netns add "$ptp_host"
+ip -n "$ptp_host" link set lo up
+declare -A ptp_ip
+for c in "${ptp_containers[@]}"; do
+  ns=$(netns_of "$c")
+  ip netns add "$ns"
+  ip -n "$ns" link set lo up
+  start=$(date +%s%N)
+  out=$(ptp_call ADD "$c") || fail "ptp ADD for $c failed: $out"
+  ms=$(( ($(date +%s%N) - start) / 1000000 ))
+  ip=$(ip -n "$ns" -4 -o addr show dev eth0 | awk '{print $4}')
+  ptp_ip[$c]=${ip%/*}
+  printf '  %-6s eth0 %-16s (ADD through ptp + calyx-ipam in %s ms)\n' "$c" "$ip" "$ms"
+done
+echo
+ctl ipam show --show-blocks | sed 's/^/  /'
+echo
+ctl ipam show --ip "${ptp_ip[app-1]}" | sed 's/^/  /'
+echo
+if ip netns exec "$(netns_of app-1)" ping -c 1 -W 2 "${ptp_ip[app-2]}" >/dev/null 2>&1; then
+  echo "  app-1 -> app-2 (${ptp_ip[app-2]}): reachable"
+else
+  fail "app-1 cannot reach app-2 at ${ptp_ip[app-2]}"
+fi
+cat <<EOF
+
+  These containers are wired by the reference ptp plugin with addresses from calyx's etcd-backed IPAM
+  (per-host blocks, one transaction per allocation). Group policy comes with the calyx plugin's own
+  dataplane; until then there is no firewall between them.
+EOF
 
 step "Agent log (one line per request)"
 sed 's/^/  /' "$work/agent.log"
@@ -169,7 +225,7 @@ if [ "$keep" -eq 1 ]; then
   cat <<EOF
   etcd:   pid $etcd_pid, http://127.0.0.1:$port
   agent:  pid $agent_pid, socket $socket, log $work/agent.log
-  netns:  $(for c in "${containers[@]}"; do printf '%s ' "$(netns_of "$c")"; done)
+  netns:  $(for c in "${containers[@]}" "${ptp_containers[@]}"; do printf '%s ' "$(netns_of "$c")"; done)$ptp_host
   Inspect: ip netns exec $(netns_of web-1) ip addr
   Tear down: kill $agent_pid $etcd_pid; for n in \$(ip netns list | grep -o 'calyx-demo-$run_id-[a-z0-9-]*'); do ip netns del \$n; done; rm -rf $work
 EOF

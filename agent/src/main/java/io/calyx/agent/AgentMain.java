@@ -64,6 +64,9 @@ public final class AgentMain implements Callable<Integer> {
   private final CountDownLatch stopped = new CountDownLatch(1);
 
   public static void main(String[] args) {
+    // gRPC and Vert.x log through java.util.logging: route it into the agent's one log format and levels.
+    org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
+    org.slf4j.bridge.SLF4JBridgeHandler.install();
     System.exit(run(args, new PrintWriter(System.err, true)));
   }
 
