@@ -1,0 +1,38 @@
+package io.calyx.netns;
+
+import io.calyx.core.net.IpAddress;
+import io.calyx.core.net.IpPrefix;
+import io.calyx.netns.nl.Rtnl;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * A route of the main table.
+ *
+ * @param dst the destination
+ * @param gateway the next hop, if any
+ * @param oif the output interface index, if any
+ * @param scope RT_SCOPE_*
+ * @param protocol RTPROT_* (calyx marks its own routes with {@link #PROTOCOL_CALYX})
+ * @param type RTN_UNICAST or RTN_BLACKHOLE
+ * @param onlink whether the gateway is on-link without a matching connected route
+ */
+public record Route(IpPrefix dst, Optional<IpAddress> gateway, OptionalInt oif, int scope, int protocol, int type, boolean onlink) {
+  /** The protocol number calyx puts on routes it creates, so it never touches routes it did not make. */
+  public static final int PROTOCOL_CALYX = 80;
+
+  /** {@code ip route add DST dev OIF scope link proto calyx}. */
+  public static Route link(IpPrefix dst, int oif) {
+    return new Route(dst, Optional.empty(), OptionalInt.of(oif), Rtnl.RT_SCOPE_LINK, PROTOCOL_CALYX, Rtnl.RTN_UNICAST, false);
+  }
+
+  /** {@code ip route add DST via GW dev OIF [onlink] proto calyx}. */
+  public static Route via(IpPrefix dst, IpAddress gw, int oif, boolean onlink) {
+    return new Route(dst, Optional.of(gw), OptionalInt.of(oif), Rtnl.RT_SCOPE_UNIVERSE, PROTOCOL_CALYX, Rtnl.RTN_UNICAST, onlink);
+  }
+
+  /** {@code ip route add blackhole DST proto calyx}. */
+  public static Route blackhole(IpPrefix dst) {
+    return new Route(dst, Optional.empty(), OptionalInt.empty(), Rtnl.RT_SCOPE_UNIVERSE, PROTOCOL_CALYX, Rtnl.RTN_BLACKHOLE, false);
+  }
+}
