@@ -1,13 +1,17 @@
 package io.calyx.agent;
 
+import io.calyx.cni.dataplane.CalyxHandler;
+import io.calyx.cni.dataplane.Endpoints;
+import io.calyx.cni.dataplane.NetlinkDataplane;
 import io.calyx.cni.ipam.IpamHandler;
 import io.calyx.cni.ipam.NodeAddressManager;
 import io.calyx.cni.request.Role;
 import io.calyx.core.store.Datastore;
 import io.calyx.datastore.etcd.EtcdDatastore;
 import io.calyx.ipam.IpamNode;
+import io.calyx.netns.Namespaces;
+import io.calyx.netns.Netlink;
 import io.calyx.cni.service.CniHandler;
-import io.calyx.cni.service.UnavailableHandler;
 import io.calyx.cni.skel.CniDispatcher;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,20 +30,20 @@ public final class Agent implements AutoCloseable {
    * Why ADD cannot be served yet. The CNI protocol is complete; address management and the container
    * dataplane are separate components that plug in behind {@link CniHandler}.
    */
-  static final String NO_DATAPLANE =
-      "this calyx-agent build has no container dataplane yet: the calyx plugin answers VERSION, DEL and STATUS "
-          + "and refuses ADD rather than half-configure a container; calyx-ipam (under bridge, ptp, ...) works";
-
   private final AgentConfig config;
   private final AgentServer server;
   private final Datastore store;
   private final IpamNode ipam;
+  private final Netlink netlink;
+  private final PendingReleases pending;
 
-  private Agent(AgentConfig config, AgentServer server, Datastore store, IpamNode ipam) {
+  private Agent(AgentConfig config, AgentServer server, Datastore store, IpamNode ipam, Netlink netlink, PendingReleases pending) {
     this.config = config;
     this.server = server;
     this.store = store;
     this.ipam = ipam;
+    this.netlink = netlink;
+    this.pending = pending;
   }
 
   /**
@@ -48,22 +52,33 @@ public final class Agent implements AutoCloseable {
    */
   public static Agent start(AgentConfig config) throws IOException {
     Files.createDirectories(config.stateDir(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    // The first native call of a process is slow (80-220 ms): pay it now, not on the first ADD.
+    Namespaces.warmUp();
+    java.util.OptionalInt dataplaneFd = config.dataplaneNetns()
+        .map(p -> java.util.OptionalInt.of(Namespaces.open(p.toString()))).orElse(java.util.OptionalInt.empty());
+    Netlink netlink = dataplaneFd.isPresent() ? Netlink.in(dataplaneFd.getAsInt(), config.dataplaneNetns().get().toString()) : Netlink.host();
     Datastore store = EtcdDatastore.connect(config.etcdEndpoints());
     IpamNode ipam = new IpamNode(store, config.nodeName(), Clock.systemUTC());
-    CniHandler plugin = new UnavailableHandler(NO_DATAPLANE);
-    CniHandler ipamPlugin = new IpamHandler(new NodeAddressManager(ipam));
+    NodeAddressManager addresses = new NodeAddressManager(ipam);
+    Endpoints endpoints = new Endpoints(store, config.nodeName());
+    PendingReleases pending = new PendingReleases(config.stateDir());
+    pending.start(addresses, endpoints);
+    CniHandler plugin = new CalyxHandler(addresses, new NetlinkDataplane(netlink, dataplaneFd), endpoints, pending, Clock.systemUTC());
+    CniHandler ipamPlugin = new IpamHandler(addresses);
     CniDispatcher dispatcher = new CniDispatcher(Map.of(Role.PLUGIN, plugin, Role.IPAM, ipamPlugin));
     AgentServer server;
     try {
       server = AgentServer.start(config.socket(), dispatcher, PeerPolicy.forThisProcess(), Clock.systemUTC());
     } catch (IOException e) {
+      pending.close();
       ipam.close();
       store.close();
+      netlink.close();
       throw e;
     }
     LOG.info("calyx-agent {} serving on {} (node {}, etcd {}, state {})",
         AgentMain.version(), config.socket(), config.nodeName(), config.etcdEndpoints(), config.stateDir());
-    return new Agent(config, server, store, ipam);
+    return new Agent(config, server, store, ipam, netlink, pending);
   }
 
   public AgentConfig config() {
@@ -78,7 +93,9 @@ public final class Agent implements AutoCloseable {
   public void close() {
     LOG.info("calyx-agent stopping; container networking stays in place");
     server.close(Duration.ofSeconds(30));
+    pending.close();
     ipam.close();
     store.close();
+    netlink.close();
   }
 }

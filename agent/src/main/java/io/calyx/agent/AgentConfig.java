@@ -24,6 +24,8 @@ import java.util.regex.Pattern;
  * @param mesosAgentEndpoint the Mesos agent's operator API
  * @param mesosCaFile CA to verify an https Mesos agent with
  * @param mesosInsecure skip verifying an https Mesos agent
+ * @param dataplaneNetns the namespace whose side of the veths calyx wires (default: the agent's own); for
+ *     simulating several hosts on one machine without moving the agent
  */
 public record AgentConfig(
     List<URI> etcdEndpoints,
@@ -35,7 +37,8 @@ public record AgentConfig(
     List<Integer> hostAllowPorts,
     URI mesosAgentEndpoint,
     Optional<Path> mesosCaFile,
-    boolean mesosInsecure) {
+    boolean mesosInsecure,
+    Optional<Path> dataplaneNetns) {
 
   public static final Path DEFAULT_SOCKET = Path.of("/run/calyx/agent.sock");
   public static final String DEFAULT_MESOS_AGENT = "http://127.0.0.1:5051";
@@ -48,7 +51,15 @@ public record AgentConfig(
   /** Raw values as given on the command line; null = not given. */
   public record Raw(
       String etcdEndpoints, String etcdCaCert, String etcdCert, String etcdKey, String nodeName, String socket,
-      String hostIp, String stateDir, String hostAllowPorts, String mesosAgentEndpoint, String mesosCaFile, boolean mesosInsecure) {}
+      String hostIp, String stateDir, String hostAllowPorts, String mesosAgentEndpoint, String mesosCaFile, boolean mesosInsecure,
+      String dataplaneNetns) {
+    /** Without {@code --dataplane-netns}. */
+    public Raw(String etcdEndpoints, String etcdCaCert, String etcdCert, String etcdKey, String nodeName, String socket,
+        String hostIp, String stateDir, String hostAllowPorts, String mesosAgentEndpoint, String mesosCaFile, boolean mesosInsecure) {
+      this(etcdEndpoints, etcdCaCert, etcdCert, etcdKey, nodeName, socket, hostIp, stateDir, hostAllowPorts, mesosAgentEndpoint,
+          mesosCaFile, mesosInsecure, null);
+    }
+  }
 
   /**
    * Validates the raw flags.
@@ -80,7 +91,8 @@ public record AgentConfig(
         ports(raw.hostAllowPorts() != null ? raw.hostAllowPorts() : "5051"),
         mesos,
         Optional.ofNullable(raw.mesosCaFile()).map(f -> readableFile("--mesos-ca-file", f)),
-        raw.mesosInsecure());
+        raw.mesosInsecure(),
+        Optional.ofNullable(raw.dataplaneNetns()).map(f -> readableFile("--dataplane-netns", f)));
   }
 
   private static List<URI> etcdEndpoints(String text) {

@@ -61,6 +61,10 @@ public final class AgentMain implements Callable<Integer> {
   @Option(names = "--mesos-insecure", description = "do not verify an https Mesos agent's certificate")
   boolean mesosInsecure;
 
+  @Option(names = "--dataplane-netns", paramLabel = "PATH",
+      description = "wire the host side of containers in this network namespace instead of the agent's own (simulated hosts)")
+  String dataplaneNetns;
+
   private final CountDownLatch stopped = new CountDownLatch(1);
 
   public static void main(String[] args) {
@@ -92,7 +96,7 @@ public final class AgentMain implements Callable<Integer> {
     try {
       config = AgentConfig.validate(
           new AgentConfig.Raw(etcdEndpoints, etcdCaCert, etcdCert, etcdKey, nodeName, socket, hostIp, stateDir,
-              hostAllowPorts, mesosAgentEndpoint, mesosCaFile, mesosInsecure),
+              hostAllowPorts, mesosAgentEndpoint, mesosCaFile, mesosInsecure, dataplaneNetns),
           hostName());
     } catch (InvalidValueException e) {
       throw new IllegalArgumentException(e.getMessage());

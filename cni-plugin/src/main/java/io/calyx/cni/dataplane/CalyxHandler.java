@@ -1,0 +1,218 @@
+package io.calyx.cni.dataplane;
+
+import io.calyx.cni.config.NetConf;
+import io.calyx.cni.ipam.AddressManager;
+import io.calyx.cni.service.AddRequest;
+import io.calyx.cni.service.CheckRequest;
+import io.calyx.cni.service.CniHandler;
+import io.calyx.cni.service.DelRequest;
+import io.calyx.cni.service.GcRequest;
+import io.calyx.cni.spec.CniException;
+import io.calyx.cni.spec.Result;
+import io.calyx.core.Attachment;
+import io.calyx.core.Deadline;
+import io.calyx.core.HandleId;
+import io.calyx.core.endpoint.Endpoint;
+import io.calyx.core.mesos.IpAddressRequest;
+import io.calyx.core.net.IpAddress;
+import io.calyx.core.net.IpFamily;
+import io.calyx.core.net.IpPrefix;
+import io.calyx.core.store.DatastoreUnavailableException;
+import io.calyx.ipam.AllocateRequest;
+import io.calyx.ipam.HandleRecord;
+import io.calyx.ipam.Origin;
+import io.calyx.netns.NativeException;
+import java.time.Clock;
+import java.util.EnumSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The calyx plugin: ADD allocates, wires the veth, records the endpoint and answers; any failure undoes
+ * what was done. DEL unwires, deletes the record and releases, best effort and idempotent, without the
+ * netns if need be; when the datastore is down it journals the release and still succeeds. Requests for
+ * one container interface are serialised.
+ */
+public final class CalyxHandler implements CniHandler {
+  private static final Logger LOG = LoggerFactory.getLogger(CalyxHandler.class);
+
+  private final AddressManager addresses;
+  private final Dataplane dataplane;
+  private final Endpoints endpoints;
+  private final ReleaseJournal journal;
+  private final Clock clock;
+  private final KeyedLocks locks = new KeyedLocks();
+
+  public CalyxHandler(AddressManager addresses, Dataplane dataplane, Endpoints endpoints, ReleaseJournal journal, Clock clock) {
+    this.addresses = addresses;
+    this.dataplane = dataplane;
+    this.endpoints = endpoints;
+    this.journal = journal;
+    this.clock = clock;
+  }
+
+  private <T> T locked(HandleId handle, Deadline deadline, java.util.function.Supplier<T> body) {
+    try {
+      return locks.with(handle.toString(), deadline.remaining().toMillis(), body);
+    } catch (KeyedLocks.LockTimeoutException e) {
+      throw new CniException(CniException.TRY_AGAIN_LATER, e.getMessage(), "");
+    }
+  }
+
+  @Override
+  public Result add(AddRequest r) {
+    HandleId handle = HandleId.of(r.conf().name(), r.attachment());
+    return locked(handle, r.deadline(), () -> addLocked(r, handle));
+  }
+
+  private Result addLocked(AddRequest r, HandleId handle) {
+    HandleRecord record = addresses.allocate(new AllocateRequest(handle, Origin.CALYX, families(r.conf()), r.conf().ipam().pools(),
+        requested(r), r.deadline()));
+    List<IpPrefix> ips = record.ips().stream().map(ip -> IpPrefix.host(ip.ip())).toList();
+    String hostVeth = VethNames.hostSide(handle);
+    Dataplane.Plumbing plumbing = new Dataplane.Plumbing(r.netns(), r.attachment().ifName().value(), hostVeth, ips, r.conf().mtu());
+    Dataplane.Wired wired;
+    try {
+      wired = dataplane.setUp(plumbing);
+    } catch (NativeException e) {
+      releaseQuietly(handle, r.deadline());
+      throw new CniException(CniException.INTERNAL, "cannot wire " + r.attachment() + " in " + r.netns() + ": " + e.getMessage(), "");
+    }
+    Endpoint endpoint = new Endpoint(handle, endpoints.node(), hostVeth, wired.containerMac(), ips, r.spec().groups(), r.spec().labels(),
+        r.netns(), clock.instant());
+    try {
+      endpoints.put(endpoint, r.deadline());
+    } catch (RuntimeException e) {
+      dataplane.tearDown(hostVeth);
+      releaseQuietly(handle, r.deadline());
+      throw e instanceof DatastoreUnavailableException d
+          ? new CniException(CniException.TRY_AGAIN_LATER, "the calyx datastore (etcd) is unavailable; try again later", d.getMessage())
+          : e;
+    }
+    return result(r, wired, ips);
+  }
+
+  private static Set<IpFamily> families(NetConf conf) {
+    Set<IpFamily> f = EnumSet.noneOf(IpFamily.class);
+    if (conf.ipam().assignIpv4()) {
+      f.add(IpFamily.V4);
+    }
+    if (conf.ipam().assignIpv6()) {
+      f.add(IpFamily.V6);
+    }
+    return f;
+  }
+
+  private static List<IpAddress> requested(AddRequest r) {
+    Set<IpAddress> out = new LinkedHashSet<>(r.conf().requestedIps());
+    r.spec().requestedIps().stream().map(IpAddressRequest::address).flatMap(Optional::stream).forEach(out::add);
+    return List.copyOf(out);
+  }
+
+  private static Result result(AddRequest r, Dataplane.Wired wired, List<IpPrefix> ips) {
+    List<Result.Interface> interfaces = List.of(
+        new Result.Interface(wired.hostVeth(), wired.hostMac(), Optional.empty(), r.conf().mtu()),
+        new Result.Interface(r.attachment().ifName().value(), wired.containerMac(), Optional.of(r.netns()), r.conf().mtu()));
+    IpAddress gw4 = IpAddress.parse("gateway", NetlinkDataplane.GATEWAY_V4);
+    IpAddress gw6 = IpAddress.parse("gateway", NetlinkDataplane.GATEWAY_V6);
+    List<Result.IpConfig> ipConfigs = ips.stream()
+        .map(ip -> new Result.IpConfig(ip, Optional.of(ip.family() == IpFamily.V4 ? gw4 : gw6), OptionalInt.of(1)))
+        .toList();
+    List<Result.Route> routes = new java.util.ArrayList<>();
+    if (ips.stream().anyMatch(ip -> ip.family() == IpFamily.V4)) {
+      routes.add(Result.Route.of(IpPrefix.parseNetwork("dst", "0.0.0.0/0"), Optional.of(gw4)));
+    }
+    if (ips.stream().anyMatch(ip -> ip.family() == IpFamily.V6)) {
+      routes.add(Result.Route.of(IpPrefix.parseNetwork("dst", "::/0"), Optional.of(gw6)));
+    }
+    return new Result(interfaces, ipConfigs, routes, r.conf().dns());
+  }
+
+  private void releaseQuietly(HandleId handle, Deadline deadline) {
+    try {
+      addresses.release(handle, deadline);
+    } catch (RuntimeException e) {
+      LOG.warn("could not release {} after a failed ADD ({}); journalled", handle, e.getMessage());
+      journal.record(handle);
+    }
+  }
+
+  /**
+   * Unwires first (no datastore needed), then removes the record and the allocation; when the datastore is
+   * unreachable the release is journalled and DEL still succeeds.
+   */
+  @Override
+  public void del(DelRequest r) {
+    HandleId handle = HandleId.of(r.conf().name(), r.attachment());
+    locked(handle, r.deadline(), () -> {
+      String hostVeth = VethNames.hostSide(handle);
+      try {
+        dataplane.tearDown(hostVeth);
+      } catch (NativeException e) {
+        LOG.warn("DEL {}: removing {} failed: {}", handle, hostVeth, e.getMessage());
+      }
+      try {
+        endpoints.delete(handle, r.deadline());
+        addresses.release(handle, r.deadline());
+      } catch (DatastoreUnavailableException | CniException e) {
+        if (e instanceof CniException c && c.code() != CniException.TRY_AGAIN_LATER) {
+          throw c;
+        }
+        journal.record(handle);
+        LOG.warn("DEL {}: datastore unavailable; release journalled and completed when it returns", handle);
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public void check(CheckRequest r) {
+    HandleId handle = HandleId.of(r.conf().name(), r.attachment());
+    Endpoint endpoint;
+    try {
+      endpoint = endpoints.get(handle, r.deadline())
+          .orElseThrow(() -> new CniException(CniException.UNKNOWN_CONTAINER, "no calyx endpoint for " + handle, ""));
+    } catch (DatastoreUnavailableException e) {
+      throw new CniException(CniException.TRY_AGAIN_LATER, "the calyx datastore (etcd) is unavailable; try again later", e.getMessage());
+    }
+    HandleRecord record = addresses.find(handle, r.deadline())
+        .orElseThrow(() -> new CniException(CniException.UNKNOWN_CONTAINER, "no allocation for " + handle, ""));
+    for (Result.IpConfig ip : r.prevResult().ips()) {
+      if (record.ips().stream().noneMatch(a -> a.ip().equals(ip.address().address()))) {
+        throw new CniException(CniException.UNKNOWN_CONTAINER, "address " + ip.address() + " is not allocated to " + handle, "");
+      }
+    }
+    try {
+      dataplane.check(new Dataplane.Plumbing(r.netns(), r.attachment().ifName().value(), endpoint.hostVeth(), endpoint.ips(), r.conf().mtu()));
+    } catch (NativeException e) {
+      throw new CniException(CniException.INTERNAL, "CHECK " + handle + ": " + e.getMessage(), "");
+    }
+  }
+
+  @Override
+  public void status(NetConf conf, Deadline deadline) {
+    addresses.checkReady(conf.ipam().pools(), conf.ipam().assignIpv4(), conf.ipam().assignIpv6(), deadline);
+  }
+
+  @Override
+  public void gc(GcRequest r) {
+    Set<Attachment> valid = Set.copyOf(r.validAttachments());
+    List<Endpoint> mine;
+    try {
+      mine = endpoints.list(r.deadline());
+    } catch (DatastoreUnavailableException e) {
+      throw new CniException(CniException.TRY_AGAIN_LATER, "the calyx datastore (etcd) is unavailable; try again later", e.getMessage());
+    }
+    for (Endpoint e : mine) {
+      Attachment a = new Attachment(e.handle().containerId(), e.handle().ifName());
+      if (e.handle().network().equals(r.conf().name()) && !valid.contains(a)) {
+        del(new DelRequest(a, Optional.empty(), r.conf(), r.deadline()));
+      }
+    }
+  }
+}

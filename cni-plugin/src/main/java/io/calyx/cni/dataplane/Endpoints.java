@@ -1,0 +1,49 @@
+package io.calyx.cni.dataplane;
+
+import io.calyx.core.Deadline;
+import io.calyx.core.HandleId;
+import io.calyx.core.endpoint.Endpoint;
+import io.calyx.core.endpoint.EndpointCodec;
+import io.calyx.core.store.Datastore;
+import io.calyx.core.store.KeyValue;
+import io.calyx.core.store.Op;
+import io.calyx.core.store.Txn;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** This node's endpoint records in the datastore. */
+public final class Endpoints {
+  private final Datastore store;
+  private final String node;
+
+  public Endpoints(Datastore store, String node) {
+    this.store = store;
+    this.node = node;
+  }
+
+  public String node() {
+    return node;
+  }
+
+  public void put(Endpoint e, Deadline deadline) {
+    store.txn(new Txn(List.of(), List.of(Op.put(e.key(), EndpointCodec.encode(e)))), deadline);
+  }
+
+  public void delete(HandleId handle, Deadline deadline) {
+    store.txn(new Txn(List.of(), List.of(Op.delete(Endpoint.key(node, handle)))), deadline);
+  }
+
+  public Optional<Endpoint> get(HandleId handle, Deadline deadline) {
+    return store.get(Endpoint.key(node, handle), deadline).map(kv -> EndpointCodec.decode(kv.key(), kv.value()));
+  }
+
+  /** This node's endpoints. */
+  public List<Endpoint> list(Deadline deadline) {
+    List<Endpoint> out = new ArrayList<>();
+    for (KeyValue kv : store.list(Endpoint.ROOT + node + "/", deadline).kvs()) {
+      out.add(EndpointCodec.decode(kv.key(), kv.value()));
+    }
+    return out;
+  }
+}

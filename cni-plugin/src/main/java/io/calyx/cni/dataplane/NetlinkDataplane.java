@@ -1,0 +1,133 @@
+package io.calyx.cni.dataplane;
+
+import io.calyx.core.net.IpAddress;
+import io.calyx.core.net.IpFamily;
+import io.calyx.core.net.IpPrefix;
+import io.calyx.netns.Addr;
+import io.calyx.netns.Link;
+import io.calyx.netns.Namespaces;
+import io.calyx.netns.NativeException;
+import io.calyx.netns.Netlink;
+import io.calyx.netns.Route;
+import io.calyx.netns.Sysctl;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The Calico-style wiring through FFM netlink: a veth whose host side has a fixed MAC and answers ARP for
+ * the link-local gateway by proxy ARP; the container side has its addresses as /32 (/128), a link route to
+ * {@value #GATEWAY_V4} and the default route through it (IPv6: through the host side's link-local
+ * address); the host routes each address to the veth.
+ */
+public final class NetlinkDataplane implements Dataplane {
+  public static final String GATEWAY_V4 = "169.254.1.1";
+  /** The host side's fixed MAC; its IPv6 link-local address follows from it (EUI-64). */
+  public static final String HOST_MAC = "ee:ee:ee:ee:ee:ee";
+  public static final String GATEWAY_V6 = "fe80::ecee:eeff:feee:eeee";
+
+  private final Netlink host;
+  private final java.util.OptionalInt hostNsFd;
+  private final java.util.concurrent.atomic.AtomicBoolean hostPrepared = new java.util.concurrent.atomic.AtomicBoolean();
+
+  /**
+   * @param host the netlink handle of the host side
+   * @param hostNsFd the namespace {@code host} is bound to, when it is not the agent's own (simulated hosts)
+   */
+  public NetlinkDataplane(Netlink host, java.util.OptionalInt hostNsFd) {
+    this.host = host;
+    this.hostNsFd = hostNsFd;
+  }
+
+  private void hostSysctl(String key, String value) {
+    if (hostNsFd.isPresent()) {
+      Sysctl.write(hostNsFd.getAsInt(), "the dataplane namespace", key, value);
+    } else {
+      Sysctl.write(key, value);
+    }
+  }
+
+  /** Host-wide settings routing to containers needs (IPv4 forwarding), made once, on the first ADD. */
+  private void prepareHost() {
+    if (hostPrepared.compareAndSet(false, true)) {
+      hostSysctl("net.ipv4.ip_forward", "1");
+    }
+  }
+
+  @Override
+  public Wired setUp(Plumbing p) {
+    prepareHost();
+    int nsFd = Namespaces.open(p.netns());
+    try (Netlink container = Netlink.in(nsFd, p.netns())) {
+      host.deleteLink(p.hostVeth());
+      host.addVeth(p.hostVeth(), Optional.of(HOST_MAC), p.mtu(), p.ifName(), nsFd, p.mtu());
+      try {
+        return wire(p, container);
+      } catch (RuntimeException e) {
+        host.deleteLink(p.hostVeth());
+        throw e;
+      }
+    } finally {
+      Namespaces.close(nsFd);
+    }
+  }
+
+  private Wired wire(Plumbing p, Netlink container) {
+    Link inner = container.link(p.ifName()).orElseThrow(() -> new NativeException("veth peer " + p.ifName() + " did not appear in " + p.netns()));
+    for (IpPrefix ip : p.ips()) {
+      container.addAddress(inner.index(), IpPrefix.host(ip.address()), p.ifName());
+    }
+    container.setUp(inner.index(), true, p.ifName());
+    if (p.ips().stream().anyMatch(ip -> ip.family() == IpFamily.V4)) {
+      IpAddress gw = IpAddress.parse("gateway", GATEWAY_V4);
+      // The gateway's MAC is known: a permanent entry spares the first packet an ARP round trip and works
+      // even where proxy ARP would not answer (a host without a route to 169.254.1.1 elsewhere).
+      container.setPermanentNeighbor(inner.index(), gw, HOST_MAC);
+      container.replaceRoute(Route.link(IpPrefix.host(gw), inner.index()));
+      container.replaceRoute(Route.via(IpPrefix.parseNetwork("dst", "0.0.0.0/0"), gw, inner.index(), false));
+    }
+    if (p.ips().stream().anyMatch(ip -> ip.family() == IpFamily.V6)) {
+      container.replaceRoute(Route.via(IpPrefix.parseNetwork("dst", "::/0"), IpAddress.parse("gateway", GATEWAY_V6), inner.index(), true));
+    }
+    Link outer = host.link(p.hostVeth()).orElseThrow(() -> new NativeException("veth " + p.hostVeth() + " vanished"));
+    hostSysctl("net.ipv4.conf." + p.hostVeth() + ".proxy_arp", "1");
+    hostSysctl("net.ipv4.neigh." + p.hostVeth() + ".proxy_delay", "0");
+    host.setUp(outer.index(), true, p.hostVeth());
+    for (IpPrefix ip : p.ips()) {
+      host.replaceRoute(Route.link(IpPrefix.host(ip.address()), outer.index()));
+    }
+    return new Wired(p.hostVeth(), outer.mac(), inner.mac());
+  }
+
+  @Override
+  public boolean tearDown(String hostVeth) {
+    return host.deleteLink(hostVeth);
+  }
+
+  @Override
+  public void check(Plumbing p) {
+    Link outer = host.link(p.hostVeth()).orElseThrow(() -> new NativeException("host veth " + p.hostVeth() + " is missing"));
+    if (!outer.up()) {
+      throw new NativeException("host veth " + p.hostVeth() + " is down");
+    }
+    List<Route> hostRoutes = host.routes(IpFamily.V4);
+    for (IpPrefix ip : p.ips()) {
+      List<Route> family = ip.family() == IpFamily.V4 ? hostRoutes : host.routes(IpFamily.V6);
+      boolean routed = family.stream().anyMatch(r -> r.dst().equals(IpPrefix.host(ip.address())) && r.oif().orElse(-1) == outer.index());
+      if (!routed) {
+        throw new NativeException("host route " + IpPrefix.host(ip.address()) + " dev " + p.hostVeth() + " is missing");
+      }
+    }
+    int nsFd = Namespaces.open(p.netns());
+    try (Netlink container = Netlink.in(nsFd, p.netns())) {
+      Link inner = container.link(p.ifName()).orElseThrow(() -> new NativeException(p.ifName() + " is missing in " + p.netns()));
+      List<Addr> addrs = container.addresses();
+      for (IpPrefix ip : p.ips()) {
+        if (addrs.stream().noneMatch(a -> a.index() == inner.index() && a.prefix().address().equals(ip.address()))) {
+          throw new NativeException("address " + ip.address() + " is missing on " + p.ifName() + " in " + p.netns());
+        }
+      }
+    } finally {
+      Namespaces.close(nsFd);
+    }
+  }
+}
