@@ -130,4 +130,31 @@ class CliIpamTest {
     assertThat(r.err()).startsWith("calyxctl: etcd at [http://127.0.0.1:1]");
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(20));
   }
+
+  @Test
+  void endpointListShowsFiltersAndJson(Etcd etcd) throws Exception {
+    try (EtcdDatastore store = EtcdDatastore.connect(List.of(URI.create(etcd.endpoint())))) {
+      for (String[] e : new String[][] {{"n1", "web", "c1", "10.85.0.2"}, {"n1", "db", "c2", "10.85.0.3"}, {"n2", "web", "c3", "10.85.0.66"}}) {
+        io.calyx.core.endpoint.Endpoint ep = new io.calyx.core.endpoint.Endpoint(HandleId.parse("epnet:" + e[2] + ":eth0"), e[0], "cali0000000000" + e[2].charAt(1),
+            "0a:00:00:00:00:0" + e[2].charAt(1), List.of(IpPrefix.parse("ip", e[3] + "/32")), List.of(io.calyx.core.GroupName.of(e[1])),
+            java.util.Map.of("app", e[1]), "/var/run/netns/x", java.time.Instant.parse("2026-11-21T10:00:00Z"));
+        store.txn(new io.calyx.core.store.Txn(List.of(), List.of(io.calyx.core.store.Op.put(ep.key(), io.calyx.core.endpoint.EndpointCodec.encode(ep)))), soon());
+      }
+    }
+    CalyxCtlTest.Run all = ctl(etcd, "endpoint", "list", "--network", "epnet");
+    assertThat(all.code()).as(all.err()).isZero();
+    assertThat(all.out().lines()).hasSize(4);
+    assertThat(all.out()).containsPattern("CONTAINER +NODE +NETWORK +INTERFACE +IPS +GROUPS")
+        .containsPattern("c1 +n1 +epnet +eth0 +10\\.85\\.0\\.2/32 +web");
+    assertThat(ctl(etcd, "endpoint", "list", "--network", "epnet", "--node", "n1").out().lines()).hasSize(3);
+    assertThat(ctl(etcd, "endpoint", "list", "--network", "epnet", "--group", "web").out().lines()).hasSize(3);
+    JsonNode json = Json.MAPPER.readTree(ctl(etcd, "endpoint", "list", "--network", "epnet", "--group", "db", "-o", "json").out());
+    assertThat(json).hasSize(1);
+    assertThat(json.get(0).get("container_id").textValue()).isEqualTo("c2");
+    assertThat(json.get(0).get("node").textValue()).isEqualTo("n1");
+    assertThat(json.get(0).get("network").textValue()).isEqualTo("epnet");
+    assertThat(json.get(0).get("interface").textValue()).isEqualTo("eth0");
+    assertThat(json.get(0).get("ips").get(0).textValue()).isEqualTo("10.85.0.3/32");
+    assertThat(json.get(0).get("groups").get(0).textValue()).isEqualTo("db");
+  }
 }
