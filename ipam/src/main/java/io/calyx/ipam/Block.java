@@ -136,6 +136,11 @@ public final class Block {
     return address(GATEWAY_ORDINAL);
   }
 
+  /** The gateway address of the block {@code cidr} (its reserved ordinal 1). */
+  public static IpAddress gatewayOf(IpPrefix cidr) {
+    return Block.create(cidr, "", Instant.EPOCH).gateway();
+  }
+
   /** Ordinals held by {@code handle}. */
   public List<Integer> ordinalsOf(HandleId handle) {
     return allocations.entrySet().stream().filter(e -> e.getValue().handle().equals(handle)).map(Map.Entry::getKey).toList();

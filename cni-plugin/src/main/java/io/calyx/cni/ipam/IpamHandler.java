@@ -16,6 +16,7 @@ import io.calyx.core.mesos.IpAddressRequest;
 import io.calyx.core.net.IpFamily;
 import io.calyx.core.net.IpPrefix;
 import io.calyx.ipam.AllocateRequest;
+import io.calyx.ipam.Block;
 import io.calyx.ipam.HandleRecord;
 import io.calyx.ipam.Origin;
 import java.util.EnumSet;
@@ -60,15 +61,9 @@ public final class IpamHandler implements CniHandler {
   /** The address in its block's subnet with the block's gateway (ordinal 1, never given to a container). */
   static Result result(HandleRecord record, NetConf conf) {
     List<Result.IpConfig> ips = record.ips().stream()
-        .map(ip -> new Result.IpConfig(new IpPrefix(ip.ip(), ip.block().length()), Optional.of(gateway(ip.block())), OptionalInt.empty()))
+        .map(ip -> new Result.IpConfig(new IpPrefix(ip.ip(), ip.block().length()), Optional.of(Block.gatewayOf(ip.block())), OptionalInt.empty()))
         .toList();
     return new Result(List.of(), ips, conf.ipam().routes(), conf.dns());
-  }
-
-  static io.calyx.core.net.IpAddress gateway(IpPrefix block) {
-    byte[] b = block.network().address().toBytes();
-    b[b.length - 1] |= 1;
-    return io.calyx.core.net.IpAddress.ofBytes(b);
   }
 
   @Override

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.calyx.cni.RecordingHandler;
 import io.calyx.cni.request.Role;
-import io.calyx.cni.service.UnavailableHandler;
+import io.calyx.cni.UnavailableHandler;
 import io.calyx.cni.spec.Json;
 import io.calyx.core.Deadline;
 import java.nio.charset.StandardCharsets;

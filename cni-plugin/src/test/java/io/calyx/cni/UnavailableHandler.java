@@ -1,12 +1,17 @@
-package io.calyx.cni.service;
+package io.calyx.cni;
 
 import io.calyx.cni.config.NetConf;
+import io.calyx.cni.service.AddRequest;
+import io.calyx.cni.service.CheckRequest;
+import io.calyx.cni.service.CniHandler;
+import io.calyx.cni.service.DelRequest;
+import io.calyx.cni.service.GcRequest;
 import io.calyx.cni.spec.CniException;
 import io.calyx.cni.spec.Result;
 import io.calyx.core.Deadline;
 
 /**
- * The handler of a role whose backend is not there: every request that would need it fails with code 50
+ * A test handler for a role whose backend is not there: every request that would need it fails with code 50
  * and the reason, so an operator sees at once why, instead of a half-configured container. DEL succeeds,
  * because without a backend nothing can have been set up, and a failing DEL wedges a Mesos container.
  */
