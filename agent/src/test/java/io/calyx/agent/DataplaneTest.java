@@ -261,4 +261,58 @@ class DataplaneTest {
     assertThat(admin.get(Keys.HANDLES + "calyx-net:outage:eth0", soon())).as("released once etcd is back").isEmpty();
 
   }
+
+  @Test
+  void delForUnknownOrHalfGoneContainersAndStaticAddresses() throws Exception {
+    String ni = "{\"name\":\"calyx-net\"}";
+    Netns empty = netns.create();
+    // T5: DEL for a container nobody ever ADDed, with an empty netns.
+    assertThat(cni("DEL", "3f9c1a52-0000-4a8b-9c55-2b1e6f0d4a77", empty, "eth0", conf("calyx-net", ni)).exit()).isZero();
+
+    // T25: the veth is already gone but the address is still allocated: DEL releases it.
+    Netns a = netns.create();
+    String ip = ip4(cni("ADD", "half", a, "eth0", conf("calyx-net", ni)));
+    String veth = VethNames.hostSide(HandleId.parse("calyx-net:half:eth0"));
+    assertThat(host.exec("ip", "link", "del", veth).exitCode()).isZero();
+    assertThat(admin.get(Keys.HANDLES + "calyx-net:half:eth0", soon())).isPresent();
+    assertThat(cni("DEL", "half", a, "eth0", conf("calyx-net", ni)).exit()).isZero();
+    assertThat(admin.get(Keys.HANDLES + "calyx-net:half:eth0", soon())).isEmpty();
+    assertThat(ipJson(host, "route", "show", ip)).isEmpty();
+
+    // T17: a static address request gets exactly that address, or a clear error.
+    Netns s1 = netns.create();
+    Netns s2 = netns.create();
+    String wanted = "{\"ip_addresses\":[{\"ip_address\":\"10.96.200.9\",\"protocol\":\"IPv4\"}],\"name\":\"calyx-net\"}";
+    assertThat(ip4(cni("ADD", "static1", s1, "eth0", conf("calyx-net", wanted)))).isEqualTo("10.96.200.9");
+    ForwarderRun taken = cni("ADD", "static2", s2, "eth0", conf("calyx-net", wanted));
+    assertThat(taken.error(102).get("msg").textValue()).contains("10.96.200.9 is in use by calyx-net:static1:eth0");
+    assertThat(s2.exec("ip", "link", "show", "eth0").exitCode()).as("nothing wired for the refused ADD").isNotZero();
+    assertThat(cni("DEL", "static2", s2, "eth0", conf("calyx-net", wanted)).exit()).isZero();
+    assertThat(cni("DEL", "static1", s1, "eth0", conf("calyx-net", wanted)).exit()).isZero();
+  }
+
+  @Test
+  void dualStackContainersReachEachOtherOverIpv6() throws Exception {
+    try {
+      new Pools(admin, Clock.systemUTC()).add(IpPrefix.parseNetwork("p", "fd96::/64"), Optional.empty(), soon());
+    } catch (IllegalArgumentException e) {
+      // shared etcd
+    }
+    String dual = conf("calyx-dual", "{\"name\":\"calyx-dual\"}")
+        .replace("\"pools\":[\"" + POOL + "\"]", "\"pools\":[\"" + POOL + "\",\"fd96::/64\"],\"assign_ipv6\":true");
+    Netns a = netns.create();
+    Netns b = netns.create();
+    ForwarderRun addA = cni("ADD", "v6a", a, "eth0", dual);
+    ForwarderRun addB = cni("ADD", "v6b", b, "eth0", dual);
+    ip4(addA);
+    String v6a = addA.json().get("ip6").get("ip").textValue();
+    String v6b = addB.json().get("ip6").get("ip").textValue();
+    assertThat(v6a).startsWith("fd96:").endsWith("/128");
+    assertThat(addA.json().get("ip6").get("gateway").textValue()).isEqualTo("fe80::ecee:eeff:feee:eeee");
+    assertThat(a.exec("ping", "-6", "-c", "1", "-W", "2", v6b.substring(0, v6b.indexOf('/'))).exitCode()).as("v6 container to container").isZero();
+    assertThat(host.exec("ping", "-6", "-c", "1", "-W", "2", v6a.substring(0, v6a.indexOf('/'))).exitCode()).as("v6 host to container").isZero();
+    assertThat(cni("DEL", "v6a", a, "eth0", dual).exit()).isZero();
+    assertThat(cni("DEL", "v6b", b, "eth0", dual).exit()).isZero();
+    assertThat(admin.list(Keys.HANDLES + "calyx-dual:", soon()).kvs()).isEmpty();
+  }
 }

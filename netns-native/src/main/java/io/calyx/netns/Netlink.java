@@ -250,10 +250,14 @@ public final class Netlink implements AutoCloseable {
     return f == IpFamily.V4 ? Rtnl.AF_INET : Rtnl.AF_INET6;
   }
 
-  /** {@code ip addr add PREFIX dev INDEX}. */
+  /**
+   * {@code ip addr add PREFIX dev INDEX} ({@code nodad} for IPv6: a fresh container address cannot collide,
+   * and duplicate address detection would keep it unusable for a second).
+   */
   public void addAddress(int index, IpPrefix prefix, String name) {
+    int flags = prefix.family() == IpFamily.V6 ? Rtnl.IFA_F_NODAD : 0;
     ack(new NlRequest(Rtnl.RTM_NEWADDR, Rtnl.NLM_F_CREATE | Rtnl.NLM_F_EXCL | Rtnl.NLM_F_ACK)
-        .ifaddrmsg(af(prefix.family()), prefix.length(), 0, Rtnl.RT_SCOPE_UNIVERSE, index)
+        .ifaddrmsg(af(prefix.family()), prefix.length(), flags, Rtnl.RT_SCOPE_UNIVERSE, index)
         .attr(Rtnl.IFA_LOCAL, prefix.address().toBytes())
         .attr(Rtnl.IFA_ADDRESS, prefix.address().toBytes()), "address " + prefix + " dev " + name);
   }

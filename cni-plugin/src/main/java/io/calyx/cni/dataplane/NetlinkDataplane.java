@@ -28,6 +28,7 @@ public final class NetlinkDataplane implements Dataplane {
   private final Netlink host;
   private final java.util.OptionalInt hostNsFd;
   private final java.util.concurrent.atomic.AtomicBoolean hostPrepared = new java.util.concurrent.atomic.AtomicBoolean();
+  private final java.util.concurrent.atomic.AtomicBoolean hostV6Prepared = new java.util.concurrent.atomic.AtomicBoolean();
 
   /**
    * @param host the netlink handle of the host side
@@ -61,7 +62,7 @@ public final class NetlinkDataplane implements Dataplane {
       host.deleteLink(p.hostVeth());
       host.addVeth(p.hostVeth(), Optional.of(HOST_MAC), p.mtu(), p.ifName(), nsFd, p.mtu());
       try {
-        return wire(p, container);
+        return wire(p, container, nsFd);
       } catch (RuntimeException e) {
         host.deleteLink(p.hostVeth());
         throw e;
@@ -71,8 +72,17 @@ public final class NetlinkDataplane implements Dataplane {
     }
   }
 
-  private Wired wire(Plumbing p, Netlink container) {
+  private Wired wire(Plumbing p, Netlink container, int nsFd) {
     Link inner = container.link(p.ifName()).orElseThrow(() -> new NativeException("veth peer " + p.ifName() + " did not appear in " + p.netns()));
+    boolean v6 = p.ips().stream().anyMatch(ip -> ip.family() == IpFamily.V6);
+    if (v6) {
+      // The host side's link-local address is the gateway: usable at once only without DAD on both ends.
+      Sysctl.write(nsFd, p.netns(), "net.ipv6.conf." + p.ifName() + ".accept_dad", "0");
+      hostSysctl("net.ipv6.conf." + p.hostVeth() + ".accept_dad", "0");
+      if (hostV6Prepared.compareAndSet(false, true)) {
+        hostSysctl("net.ipv6.conf.all.forwarding", "1");
+      }
+    }
     for (IpPrefix ip : p.ips()) {
       container.addAddress(inner.index(), IpPrefix.host(ip.address()), p.ifName());
     }
@@ -85,7 +95,7 @@ public final class NetlinkDataplane implements Dataplane {
       container.replaceRoute(Route.link(IpPrefix.host(gw), inner.index()));
       container.replaceRoute(Route.via(IpPrefix.parseNetwork("dst", "0.0.0.0/0"), gw, inner.index(), false));
     }
-    if (p.ips().stream().anyMatch(ip -> ip.family() == IpFamily.V6)) {
+    if (v6) {
       container.replaceRoute(Route.via(IpPrefix.parseNetwork("dst", "::/0"), IpAddress.parse("gateway", GATEWAY_V6), inner.index(), true));
     }
     Link outer = host.link(p.hostVeth()).orElseThrow(() -> new NativeException("veth " + p.hostVeth() + " vanished"));

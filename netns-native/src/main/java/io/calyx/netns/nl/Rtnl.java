@@ -49,6 +49,7 @@ public final class Rtnl {
   public static final int VETH_INFO_PEER = 1;
 
   public static final int IFA_ADDRESS = 1;
+  public static final int IFA_F_NODAD = 0x02;
   public static final int IFA_LOCAL = 2;
 
   public static final int RTA_DST = 1;
