@@ -73,9 +73,16 @@ class AgentEndToEndTest {
 
   @Test
   void addWithoutEtcdIsCode11InTimeAndDelStillSucceeds() throws Exception {
-    ForwarderRun add = ForwarderRun.run(env("ADD"), conf("0.2.0", ""));
+    Path ipamBinary = dir.resolve("calyx-ipam");
+    Files.copy(ForwarderRun.BINARY, ipamBinary);
+    String ipamConf = "{\"cniVersion\":\"0.4.0\",\"name\":\"ipc-net\",\"type\":\"bridge\",\"timeout_seconds\":2,"
+        + "\"ipam\":{\"type\":\"calyx-ipam\",\"agent_socket\":\"" + agent.config().socket() + "\"}}";
+    ForwarderRun add = ForwarderRun.run(List.of(), ipamBinary, env("ADD"), ipamConf);
     assertThat(add.error(11).get("msg").textValue()).contains("unavailable");
     assertThat(add.took()).isLessThan(Duration.ofSeconds(4));
+    ForwarderRun plugin = ForwarderRun.run(env("ADD"), conf("0.2.0", ""));
+    assertThat(plugin.error(999).get("msg").textValue()).contains("open /var/run/netns/none: No such file or directory");
+    assertThat(plugin.took()).isLessThan(Duration.ofSeconds(4));
     ForwarderRun del = ForwarderRun.run(env("DEL"), conf("0.2.0", ""));
     assertThat(del.exit()).as(del.stdout()).isZero();
     assertThat(del.stdout()).isEmpty();

@@ -70,20 +70,35 @@ public final class CalyxHandler implements CniHandler {
     return locked(handle, r.deadline(), () -> addLocked(r, handle));
   }
 
+  /**
+   * The allocation (an etcd transaction) runs while the veth pair is created: the link does not need the
+   * address until it is configured.
+   */
   private Result addLocked(AddRequest r, HandleId handle) {
-    HandleRecord record = addresses.allocate(new AllocateRequest(handle, Origin.CALYX, families(r.conf()), r.conf().ipam().pools(),
-        requested(r), r.deadline()));
-    List<IpPrefix> ips = record.ips().stream().map(ip -> IpPrefix.host(ip.ip())).toList();
+    java.util.concurrent.CompletableFuture<HandleRecord> allocation = java.util.concurrent.CompletableFuture.supplyAsync(
+        () -> addresses.allocate(new AllocateRequest(handle, Origin.CALYX, families(r.conf()), r.conf().ipam().pools(),
+            requested(r), r.deadline())), VIRTUAL);
     String hostVeth = VethNames.hostSide(handle);
-    Dataplane.Plumbing plumbing = new Dataplane.Plumbing(r.netns(), r.attachment().ifName().value(), hostVeth, ips, r.conf().mtu());
+    Dataplane.Plumbing plumbing = new Dataplane.Plumbing(r.netns(), r.attachment().ifName().value(), hostVeth, List.of(), r.conf().mtu());
     Dataplane.Wired wired;
+    List<IpPrefix>[] ips = newIpsHolder();
     try {
-      wired = dataplane.setUp(plumbing);
-    } catch (NativeException e) {
-      releaseQuietly(handle, r.deadline());
-      throw new CniException(CniException.INTERNAL, "cannot wire " + r.attachment() + " in " + r.netns() + ": " + e.getMessage(), "");
+      wired = dataplane.setUp(plumbing, () -> {
+        ips[0] = join(allocation).ips().stream().map(ip -> IpPrefix.host(ip.ip())).toList();
+        return ips[0];
+      });
+    } catch (RuntimeException e) {
+      // The allocation may have succeeded while the link failed: wait for it and give it back.
+      boolean allocated = allocation.handle((rec, err) -> err == null).join();
+      if (allocated) {
+        releaseQuietly(handle, r.deadline());
+      }
+      if (e instanceof NativeException n) {
+        throw new CniException(CniException.INTERNAL, "cannot wire " + r.attachment() + " in " + r.netns() + ": " + n.getMessage(), "");
+      }
+      throw e;
     }
-    Endpoint endpoint = new Endpoint(handle, endpoints.node(), hostVeth, wired.containerMac(), ips, r.spec().groups(), r.spec().labels(),
+    Endpoint endpoint = new Endpoint(handle, endpoints.node(), hostVeth, wired.containerMac(), ips[0], r.spec().groups(), r.spec().labels(),
         r.netns(), clock.instant());
     try {
       endpoints.put(endpoint, r.deadline());
@@ -94,7 +109,12 @@ public final class CalyxHandler implements CniHandler {
           ? new CniException(CniException.TRY_AGAIN_LATER, "the calyx datastore (etcd) is unavailable; try again later", d.getMessage())
           : e;
     }
-    return result(r, wired, ips);
+    return result(r, wired, ips[0]);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<IpPrefix>[] newIpsHolder() {
+    return (List<IpPrefix>[]) new List<?>[1];
   }
 
   private static Set<IpFamily> families(NetConf conf) {
@@ -151,13 +171,17 @@ public final class CalyxHandler implements CniHandler {
     HandleId handle = HandleId.of(r.conf().name(), r.attachment());
     locked(handle, r.deadline(), () -> {
       String hostVeth = VethNames.hostSide(handle);
+      // The kernel takes ~20 ms to unregister a veth: delete the endpoint record meanwhile. The address is
+      // released only after the veth (and with it the host route) is gone, so it is never reused too early.
+      java.util.concurrent.CompletableFuture<Void> record = java.util.concurrent.CompletableFuture.runAsync(
+          () -> endpoints.delete(handle, r.deadline()), VIRTUAL);
       try {
         dataplane.tearDown(hostVeth);
       } catch (NativeException e) {
         LOG.warn("DEL {}: removing {} failed: {}", handle, hostVeth, e.getMessage());
       }
       try {
-        endpoints.delete(handle, r.deadline());
+        join(record);
         addresses.release(handle, r.deadline());
       } catch (DatastoreUnavailableException | CniException e) {
         if (e instanceof CniException c && c.code() != CniException.TRY_AGAIN_LATER) {
@@ -168,6 +192,20 @@ public final class CalyxHandler implements CniHandler {
       }
       return null;
     });
+  }
+
+  private static final java.util.concurrent.Executor VIRTUAL = r -> Thread.ofVirtual().start(r);
+
+  /** Waits for {@code f}, rethrowing its own failure. */
+  private static <T> T join(java.util.concurrent.CompletableFuture<T> f) {
+    try {
+      return f.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      throw e;
+    }
   }
 
   @Override

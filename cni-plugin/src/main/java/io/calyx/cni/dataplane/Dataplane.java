@@ -26,6 +26,13 @@ public interface Dataplane {
    */
   Wired setUp(Plumbing plumbing);
 
+  /**
+   * Like {@link #setUp(Plumbing)}, but the addresses arrive while the link is being created (the allocation
+   * runs in parallel): {@code addresses} is called once the veth pair exists, and may block or throw, in
+   * which case the pair is removed and the exception rethrown. {@code plumbing.ips()} is ignored.
+   */
+  Wired setUp(Plumbing plumbing, java.util.function.Supplier<List<IpPrefix>> addresses);
+
   /** Removes the pair (and with it the host routes through it); false when there was nothing to remove. */
   boolean tearDown(String hostVeth);
 

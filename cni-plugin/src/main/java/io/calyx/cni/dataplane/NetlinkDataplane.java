@@ -56,13 +56,18 @@ public final class NetlinkDataplane implements Dataplane {
 
   @Override
   public Wired setUp(Plumbing p) {
+    return setUp(p, p::ips);
+  }
+
+  @Override
+  public Wired setUp(Plumbing p, java.util.function.Supplier<List<IpPrefix>> addresses) {
     prepareHost();
     int nsFd = Namespaces.open(p.netns());
     try (Netlink container = Netlink.in(nsFd, p.netns())) {
       host.deleteLink(p.hostVeth());
       host.addVeth(p.hostVeth(), Optional.of(HOST_MAC), p.mtu(), p.ifName(), nsFd, p.mtu());
       try {
-        return wire(p, container, nsFd);
+        return wire(p, addresses, container, nsFd);
       } catch (RuntimeException e) {
         host.deleteLink(p.hostVeth());
         throw e;
@@ -72,9 +77,13 @@ public final class NetlinkDataplane implements Dataplane {
     }
   }
 
-  private Wired wire(Plumbing p, Netlink container, int nsFd) {
+  private Wired wire(Plumbing p, java.util.function.Supplier<List<IpPrefix>> addresses, Netlink container, int nsFd) {
     Link inner = container.link(p.ifName()).orElseThrow(() -> new NativeException("veth peer " + p.ifName() + " did not appear in " + p.netns()));
-    boolean v6 = p.ips().stream().anyMatch(ip -> ip.family() == IpFamily.V6);
+    Link outer = host.link(p.hostVeth()).orElseThrow(() -> new NativeException("veth " + p.hostVeth() + " vanished"));
+    hostSysctl("net.ipv4.conf." + p.hostVeth() + ".proxy_arp", "1");
+    hostSysctl("net.ipv4.neigh." + p.hostVeth() + ".proxy_delay", "0");
+    List<IpPrefix> ips = addresses.get();
+    boolean v6 = ips.stream().anyMatch(ip -> ip.family() == IpFamily.V6);
     if (v6) {
       // The host side's link-local address is the gateway: usable at once only without DAD on both ends.
       Sysctl.write(nsFd, p.netns(), "net.ipv6.conf." + p.ifName() + ".accept_dad", "0");
@@ -83,11 +92,12 @@ public final class NetlinkDataplane implements Dataplane {
         hostSysctl("net.ipv6.conf.all.forwarding", "1");
       }
     }
-    for (IpPrefix ip : p.ips()) {
+    host.setUp(outer.index(), true, p.hostVeth());
+    for (IpPrefix ip : ips) {
       container.addAddress(inner.index(), IpPrefix.host(ip.address()), p.ifName());
     }
     container.setUp(inner.index(), true, p.ifName());
-    if (p.ips().stream().anyMatch(ip -> ip.family() == IpFamily.V4)) {
+    if (ips.stream().anyMatch(ip -> ip.family() == IpFamily.V4)) {
       IpAddress gw = IpAddress.parse("gateway", GATEWAY_V4);
       // The gateway's MAC is known: a permanent entry spares the first packet an ARP round trip and works
       // even where proxy ARP would not answer (a host without a route to 169.254.1.1 elsewhere).
@@ -98,11 +108,7 @@ public final class NetlinkDataplane implements Dataplane {
     if (v6) {
       container.replaceRoute(Route.via(IpPrefix.parseNetwork("dst", "::/0"), IpAddress.parse("gateway", GATEWAY_V6), inner.index(), true));
     }
-    Link outer = host.link(p.hostVeth()).orElseThrow(() -> new NativeException("veth " + p.hostVeth() + " vanished"));
-    hostSysctl("net.ipv4.conf." + p.hostVeth() + ".proxy_arp", "1");
-    hostSysctl("net.ipv4.neigh." + p.hostVeth() + ".proxy_delay", "0");
-    host.setUp(outer.index(), true, p.hostVeth());
-    for (IpPrefix ip : p.ips()) {
+    for (IpPrefix ip : ips) {
       host.replaceRoute(Route.link(IpPrefix.host(ip.address()), outer.index()));
     }
     return new Wired(p.hostVeth(), outer.mac(), inner.mac());
