@@ -4,46 +4,29 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.calyx.cni.spec.Json;
-import java.io.IOException;
+import io.calyx.testkit.Commands;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /** Runs the real native forwarder with an emptied environment, as Mesos does, and captures its outcome. */
 record ForwarderRun(int exit, String stdout, String stderr, Duration took) {
   static final Path BINARY = Path.of(System.getProperty("calyx.forwarder", "../cni-plugin/target/native/calyx"));
 
-  static ForwarderRun run(List<String> prefix, Path binary, Map<String, String> env, String stdin) throws Exception {
+  static ForwarderRun run(List<String> prefix, Path binary, Map<String, String> env, String stdin) {
     List<String> cmd = new ArrayList<>(prefix);
     cmd.addAll(List.of("env", "-i"));
     env.forEach((k, v) -> cmd.add(k + "=" + v));
     cmd.add(binary.toAbsolutePath().toString());
-    long start = System.nanoTime();
-    Process p = new ProcessBuilder(cmd).directory(Path.of("/").toFile()).start();
-    CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
-    try (var in = p.getOutputStream()) {
-      in.write(stdin.getBytes(StandardCharsets.UTF_8));
-    }
-    String out = read(p.getInputStream());
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    return new ForwarderRun(p.exitValue(), out, err.join(), Duration.ofNanos(System.nanoTime() - start));
+    Commands.Timed t = Commands.runWithStdin(cmd, stdin.getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(60));
+    return new ForwarderRun(t.exitCode(), t.stdout(), t.stderr(), t.took());
   }
 
-  static ForwarderRun run(Map<String, String> env, String stdin) throws Exception {
+  static ForwarderRun run(Map<String, String> env, String stdin) {
     return run(List.of(), BINARY, env, stdin);
-  }
-
-  private static String read(java.io.InputStream in) {
-    try {
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      return "";
-    }
   }
 
   JsonNode json() {

@@ -11,10 +11,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import io.calyx.testkit.Commands;
 import io.calyx.testkit.Etcd;
 import io.calyx.testkit.EtcdExtension;
 import org.junit.jupiter.api.Test;
@@ -55,28 +55,13 @@ class InstallTreeIT {
     }
   }
 
-  static Run run(List<String> env, Path executable, String stdin, String... args) throws Exception {
+  static Run run(List<String> env, Path executable, String stdin, String... args) {
     List<String> cmd = new ArrayList<>(List.of("env", "-i"));
     cmd.addAll(env);
     cmd.add(executable.toString());
     cmd.addAll(List.of(args));
-    long start = System.nanoTime();
-    Process p = new ProcessBuilder(cmd).directory(Path.of("/").toFile()).start();
-    CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
-    try (var in = p.getOutputStream()) {
-      in.write(stdin.getBytes(StandardCharsets.UTF_8));
-    }
-    String out = read(p.getInputStream());
-    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-    return new Run(p.exitValue(), out, err.join(), Duration.ofNanos(System.nanoTime() - start));
-  }
-
-  private static String read(java.io.InputStream in) {
-    try {
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      return "";
-    }
+    Commands.Timed t = Commands.runWithStdin(cmd, stdin.getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(120));
+    return new Run(t.exitCode(), t.stdout(), t.stderr(), t.took());
   }
 
   private Path startAgent(String etcd) throws Exception {

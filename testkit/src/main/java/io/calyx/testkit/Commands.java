@@ -51,4 +51,35 @@ public final class Commands {
       return "";
     }
   }
+
+  /** The outcome of a command fed on stdin, with its wall time. */
+  public record Timed(int exitCode, String stdout, String stderr, java.time.Duration took) {}
+
+  /**
+   * Runs {@code command} from {@code /}, writes {@code stdin} to it (a command that stops reading early is
+   * fine), and waits at most {@code timeout}.
+   */
+  public static Timed runWithStdin(List<String> command, byte[] stdin, java.time.Duration timeout) {
+    long start = System.nanoTime();
+    try {
+      Process p = new ProcessBuilder(command).directory(new java.io.File("/")).start();
+      var err = java.util.concurrent.CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
+      var out = java.util.concurrent.CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
+      try (var in = p.getOutputStream()) {
+        in.write(stdin);
+      } catch (IOException e) {
+        // the command stopped reading its input (e.g. refused an oversized one)
+      }
+      if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        p.destroyForcibly();
+        throw new IllegalStateException(String.join(" ", command) + " did not finish within " + timeout.toSeconds() + " s");
+      }
+      return new Timed(p.exitValue(), out.join(), err.join(), java.time.Duration.ofNanos(System.nanoTime() - start));
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot run " + command, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted running " + command, e);
+    }
+  }
 }
