@@ -111,8 +111,10 @@ final class IpamShowCommand implements Callable<Integer> {
       case IpamView.Lookup.Held h -> {
         Allocation a = h.allocation();
         yield address + " is allocated to container " + a.handle().containerId() + " (network " + a.handle().network()
-            + ", interface " + a.handle().ifName() + ") on node " + a.host() + " since " + a.since() + " by " + a.origin().text()
-            + (h.record().isPresent() ? "" : "; WARNING: its handle record is missing (calyxctl ipam check)");
+            + ", interface " + a.handle().ifName() + ")" + h.record()
+                .map(r -> " on node " + r.host() + " since " + r.since() + " by " + r.origin().text())
+                .orElse(" in block " + h.block().cidr() + " of node " + h.block().owner()
+                    + "; WARNING: its handle record is missing (calyxctl ipam check)");
       }
     });
   }
@@ -124,9 +126,8 @@ final class IpamShowCommand implements Callable<Integer> {
     o.put("container_id", a.handle().containerId().value());
     o.put("network", a.handle().network().value());
     o.put("interface", a.handle().ifName().value());
-    o.put("node", a.host());
-    o.put("origin", a.origin().text());
-    o.put("since", a.since().toString());
+    o.put("node", h.record().map(r -> r.host()).orElse(h.block().owner()));
+    h.record().ifPresent(r -> o.put("origin", r.origin().text()).put("since", r.since().toString()));
     o.put("handle_record", h.record().isPresent());
   }
 }

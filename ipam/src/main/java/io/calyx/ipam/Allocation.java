@@ -1,14 +1,11 @@
 package io.calyx.ipam;
 
 import io.calyx.core.HandleId;
-import java.time.Instant;
 
 /**
- * Who holds one address of a block.
+ * Who holds one address of a block: only the handle, to keep the block document (rewritten by every
+ * allocation) small; when, by which plugin and on which node are in the handle record.
  *
  * @param handle the holder (network, container, interface)
- * @param host the node that allocated it
- * @param origin which plugin asked
- * @param since when
  */
-public record Allocation(HandleId handle, String host, Origin origin, Instant since) {}
+public record Allocation(HandleId handle) {}

@@ -121,7 +121,7 @@ final class Batch {
       planned.add(new Planned(op, record, Optional.empty(), Optional.empty()));
       return Outcome.PLANNED;
     }
-    Allocation allocation = new Allocation(req.handle(), host, req.origin(), now);
+    Allocation allocation = new Allocation(req.handle());
     List<HandleRecord.AssignedIp> ips = new ArrayList<>();
     List<IpFamily> covered = new ArrayList<>();
     for (IpAddress ip : req.requested()) {
@@ -138,10 +138,22 @@ final class Batch {
     return Outcome.PLANNED;
   }
 
+  /**
+   * The record of a handle the blocks say holds {@code ips}: the one this host wrote (cached), else the
+   * stored one (after a restart), else one rebuilt from the blocks.
+   */
   private HandleRecord recordFromBlocks(HandleId handle, List<HandleRecord.AssignedIp> ips) {
-    Block first = block(ips.getFirst().block());
-    Allocation a = first.allocations().get(first.ordinalOf(ips.getFirst().ip()).orElseThrow());
-    return new HandleRecord(handle, a.host(), a.origin(), a.since(), ips);
+    Optional<HandleRecord> known = cache.record(handle).filter(r -> sameIps(r, ips));
+    if (known.isPresent()) {
+      return known.get();
+    }
+    Optional<HandleRecord> stored = store.get(Keys.handle(handle), deadline).map(Codec::decodeHandle).filter(r -> sameIps(r, ips));
+    stored.ifPresent(cache::putRecord);
+    return stored.orElseGet(() -> new HandleRecord(handle, host, Origin.CALYX, now, ips));
+  }
+
+  private static boolean sameIps(HandleRecord r, List<HandleRecord.AssignedIp> ips) {
+    return new java.util.HashSet<>(r.ips()).equals(new java.util.HashSet<>(ips));
   }
 
   /**
@@ -174,7 +186,7 @@ final class Batch {
     }
     Allocation holder = b.allocations().get(ordinal);
     if (holder != null) {
-      throw unavailable("address " + ip + " is in use by " + holder.handle() + " (since " + holder.since() + ")");
+      throw unavailable("address " + ip + " is in use by " + holder.handle());
     }
     working.put(cidr, b.assign(ordinal, allocation));
     return new HandleRecord.AssignedIp(ip, cidr);
@@ -304,6 +316,10 @@ final class Batch {
 
   void commitTo(BlockCache target, long revision) {
     working.values().forEach(b -> target.put(b, revision));
+    for (Planned p : planned) {
+      p.newHandle().ifPresent(target::putRecord);
+      p.deletedHandle().ifPresent(target::removeRecord);
+    }
   }
 
   @SuppressWarnings("unchecked")

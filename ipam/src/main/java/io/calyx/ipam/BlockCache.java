@@ -31,6 +31,8 @@ final class BlockCache {
   private final Map<IpPrefix, Cached> blocks = new LinkedHashMap<>();
   /** Which cached blocks hold something of a handle: the idempotency check must not scan every allocation. */
   private final Map<HandleId, Set<IpPrefix>> byHandle = new HashMap<>();
+  /** The handle records this host wrote, so a retried ADD or a DEL need not read them. */
+  private final Map<HandleId, HandleRecord> records = new HashMap<>();
   private boolean loaded;
 
   BlockCache(String host) {
@@ -70,6 +72,19 @@ final class BlockCache {
     loaded = false;
     blocks.clear();
     byHandle.clear();
+    records.clear();
+  }
+
+  Optional<HandleRecord> record(HandleId handle) {
+    return Optional.ofNullable(records.get(handle));
+  }
+
+  void putRecord(HandleRecord record) {
+    records.put(record.handle(), record);
+  }
+
+  void removeRecord(HandleId handle) {
+    records.remove(handle);
   }
 
   void put(Block block, long modRevision) {

@@ -156,11 +156,7 @@ public final class Codec {
     ArrayNode free = o.putArray("unallocated");
     b.unallocated().forEach(free::add);
     ObjectNode alloc = o.putObject("allocations");
-    b.allocations().forEach((ordinal, a) -> alloc.putObject(Integer.toString(ordinal))
-        .put("handle", a.handle().toString())
-        .put("host", a.host())
-        .put("origin", a.origin().text())
-        .put("since", a.since().toString()));
+    b.allocations().forEach((ordinal, a) -> alloc.put(Integer.toString(ordinal), a.handle().toString()));
     return bytes(o);
   }
 
@@ -173,9 +169,10 @@ public final class Codec {
       n.path("unallocated").forEach(f -> free.add(f.asInt()));
       Map<Integer, Allocation> alloc = new TreeMap<>();
       n.path("allocations").properties().forEach(e -> {
-        JsonNode a = e.getValue();
-        alloc.put(Integer.parseInt(e.getKey()), new Allocation(HandleId.parse(text(a, "handle", kv)), text(a, "host", kv),
-            Origin.parse(text(a, "origin", kv)), Instant.parse(text(a, "since", kv))));
+        if (!e.getValue().isTextual()) {
+          throw new CorruptDocumentException(kv.key(), "allocation " + e.getKey() + " is not a handle");
+        }
+        alloc.put(Integer.parseInt(e.getKey()), new Allocation(HandleId.parse(e.getValue().textValue())));
       });
       return new Block(IpPrefix.parseNetwork("cidr", text(n, "cidr", kv)), text(n, "owner", kv),
           Instant.parse(text(n, "claimed", kv)), n.path("sequence").asLong(), reserved, free, alloc).validate();

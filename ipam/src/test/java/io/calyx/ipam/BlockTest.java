@@ -18,7 +18,7 @@ class BlockTest {
   private static final Instant T0 = Instant.parse("2026-11-21T00:00:00Z");
 
   static Allocation alloc(String container) {
-    return new Allocation(HandleId.parse("net:" + container + ":eth0"), "h1", Origin.CALYX, T0);
+    return new Allocation(HandleId.parse("net:" + container + ":eth0"));
   }
 
   @ParameterizedTest

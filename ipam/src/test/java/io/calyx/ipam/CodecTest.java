@@ -24,7 +24,7 @@ class CodecTest {
   @Test
   void blockRoundTrips() {
     Block b = Block.create(IpPrefix.parseNetwork("c", "10.1.0.0/29"), "host-1", T0)
-        .assign(3, new Allocation(HandleId.parse("net:c1:eth0"), "host-1", Origin.CALYX_IPAM, T0));
+        .assign(3, new Allocation(HandleId.parse("net:c1:eth0")));
     Block back = Codec.decodeBlock(kv("/k", Codec.encode(b)));
     assertThat(back.cidr()).isEqualTo(b.cidr());
     assertThat(back.owner()).isEqualTo("host-1");
