@@ -48,33 +48,71 @@ public final class Pools {
     return pool;
   }
 
+  /** Blocks deleted per transaction: etcd allows 128 operations (and 128 compares) per transaction. */
+  static final int BLOCKS_PER_TXN = 40;
+
   /**
-   * Deletes a pool with no live allocation, together with its (empty) blocks and their affinities.
+   * Deletes a pool with no live allocation, together with its (empty) blocks and their affinities. The pool
+   * goes first (agents stop allocating from it as soon as they see that), then its blocks in chunks, each
+   * compared against the revision it was checked empty at.
    *
    * @throws InvalidValueException when the pool does not exist or still has allocations
    */
   public void delete(IpPrefix cidr, Deadline deadline) {
     KeyValue poolKv = store.get(Keys.pool(cidr), deadline)
         .orElseThrow(() -> new InvalidValueException("cidr", "no pool " + cidr + " (calyxctl pool list)"));
-    List<Compare> compares = new ArrayList<>(List.of(Compare.modRevision(poolKv.key(), poolKv.modRevision())));
-    List<Op> deletes = new ArrayList<>(List.of(Op.delete(poolKv.key())));
+    List<KeyValue> blocks = new ArrayList<>();
     int used = 0;
     for (KeyValue kv : store.list(Keys.BLOCKS, deadline).kvs()) {
       Block b = Codec.decodeBlock(kv);
-      if (!cidr.contains(b.cidr().address())) {
-        continue;
+      if (b.cidr().family() == cidr.family() && cidr.contains(b.cidr().address())) {
+        used += b.used();
+        blocks.add(kv);
       }
-      used += b.used();
-      compares.add(Compare.modRevision(kv.key(), kv.modRevision()));
-      deletes.add(Op.delete(kv.key()));
-      deletes.add(Op.delete(Keys.affinity(b.owner(), b.cidr())));
     }
     if (used > 0) {
       throw new InvalidValueException("cidr", "pool " + cidr + " still has " + used + " allocated address"
           + (used == 1 ? "" : "es") + "; release them first (calyxctl ipam show --show-blocks)");
     }
-    if (!store.txn(new Txn(compares, deletes), deadline).succeeded()) {
+    if (!store.txn(new Txn(List.of(Compare.modRevision(poolKv.key(), poolKv.modRevision())), List.of(Op.delete(poolKv.key()))), deadline)
+        .succeeded()) {
       throw new InvalidValueException("cidr", "pool " + cidr + " changed while it was being deleted; try again");
+    }
+    List<String> changed = new ArrayList<>();
+    for (int i = 0; i < blocks.size(); i += BLOCKS_PER_TXN) {
+      List<KeyValue> chunk = blocks.subList(i, Math.min(blocks.size(), i + BLOCKS_PER_TXN));
+      deleteEmptyBlocks(chunk, changed, deadline);
+    }
+    if (!changed.isEmpty()) {
+      throw new InvalidValueException("cidr", "pool " + cidr + " is deleted, but " + changed.size()
+          + " of its blocks received an allocation meanwhile and were kept (e.g. " + changed.getFirst() + "); see calyxctl ipam show");
+    }
+  }
+
+  private void deleteEmptyBlocks(List<KeyValue> chunk, List<String> changed, Deadline deadline) {
+    List<Compare> compares = new ArrayList<>();
+    List<Op> deletes = new ArrayList<>();
+    for (KeyValue kv : chunk) {
+      Block b = Codec.decodeBlock(kv);
+      compares.add(Compare.modRevision(kv.key(), kv.modRevision()));
+      deletes.add(Op.delete(kv.key()));
+      deletes.add(Op.delete(Keys.affinity(b.owner(), b.cidr())));
+    }
+    TxnResult r = store.txn(new Txn(compares, deletes), deadline);
+    if (r.succeeded()) {
+      return;
+    }
+    // Some block changed since it was checked: delete the ones still empty one by one, keep the others.
+    for (KeyValue kv : chunk) {
+      Optional<KeyValue> now = store.get(kv.key(), deadline);
+      if (now.isEmpty()) {
+        continue;
+      }
+      Block b = Codec.decodeBlock(now.get());
+      if (b.used() > 0 || !store.txn(new Txn(List.of(Compare.modRevision(kv.key(), now.get().modRevision())),
+          List.of(Op.delete(kv.key()), Op.delete(Keys.affinity(b.owner(), b.cidr())))), deadline).succeeded()) {
+        changed.add(b.cidr().toString());
+      }
     }
   }
 }

@@ -324,4 +324,24 @@ class HostAllocatorTest {
     assertThat(release.release(r.ips().get(1).ip(), soon())).isPresent();
     assertThat(a.find(handle("c"), soon())).as("a handle left with nothing is deleted").isEmpty();
   }
+
+  @Test
+  void aPoolWithManyBlocksIsDeletedInChunks() {
+    pools.add(cidr("10.50.0.0/20"), Optional.of(28), soon());
+    HostAllocator a = allocator("h1");
+    // /28 blocks give 15 addresses each: this needs more blocks than two deletion transactions hold.
+    int count = 15 * (2 * Pools.BLOCKS_PER_TXN + 5);
+    List<CompletableFuture<HandleRecord>> all = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      all.add(a.allocate(v4("m" + i)));
+    }
+    all.forEach(CompletableFuture::join);
+    long blocks = memory.list(Keys.BLOCKS, soon()).kvs().size();
+    assertThat(blocks).isGreaterThan(Pools.BLOCKS_PER_TXN * 2L);
+    for (int i = 0; i < count; i++) {
+      a.release(handle("m" + i), soon()).join();
+    }
+    pools.delete(cidr("10.50.0.0/20"), soon());
+    assertThat(memory.list(Keys.ROOT, soon()).kvs()).isEmpty();
+  }
 }
