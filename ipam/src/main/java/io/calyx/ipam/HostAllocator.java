@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -42,6 +43,9 @@ public final class HostAllocator implements AutoCloseable {
   private final Clock clock;
   private final BlockCache cache;
   private final BlockClaimer claimer;
+  /** Blocks claimed ahead of need by {@link #claimAhead}, handed to the committer (the cache's only user). */
+  private final java.util.concurrent.ConcurrentLinkedQueue<BlockCache.Cached> claimedAhead = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final java.util.concurrent.atomic.AtomicBoolean claiming = new java.util.concurrent.atomic.AtomicBoolean();
   private final BlockingQueue<Request> queue = new LinkedBlockingQueue<>();
   private final Thread committer;
   private volatile boolean closed;
@@ -173,6 +177,11 @@ public final class HostAllocator implements AutoCloseable {
           return;
         }
         cache.ensureLoaded(store, deadline);
+        for (BlockCache.Cached c = claimedAhead.poll(); c != null; c = claimedAhead.poll()) {
+          if (cache.get(c.block().cidr()).isEmpty()) {
+            cache.put(c.block(), c.modRevision());
+          }
+        }
         Batch plan = new Batch(cache, pools, claimer, host, clock.instant(), deadline, store);
         List<Request> deferred = new ArrayList<>();
         for (Request r : pending) {
@@ -188,6 +197,7 @@ public final class HostAllocator implements AutoCloseable {
         TxnResult result = store.txn(plan.toTxn(), deadline);
         if (result.succeeded()) {
           plan.commitTo(cache, result.revision());
+          claimAheadIfLow();
           plan.completeAll();
           pending = deferred;
           attempt = 1;
@@ -204,6 +214,37 @@ public final class HostAllocator implements AutoCloseable {
         r.future().completeExceptionally(e);
       }
     }
+  }
+
+  /** When fewer addresses than this are left in a pool's blocks of this host, the next block is claimed ahead. */
+  static final int CLAIM_AHEAD_BELOW = 16;
+  static final long CLAIM_AHEAD_MIN_BLOCKS = 64;
+
+  /**
+   * Claims the next block of a pool in the background when this host's blocks of it run low, so a burst
+   * never waits for a claim (a listing of all affinities plus a transaction) in the middle of a batch.
+   */
+  private void claimAheadIfLow() {
+    Map<Pool, Integer> freeByPool = new java.util.HashMap<>();
+    for (BlockCache.Cached c : cache.all()) {
+      // Only in pools with many blocks: in a small pool, a block claimed ahead could be one another host needs.
+      pools.poolOf(c.block().cidr()).filter(p -> !p.disabled() && p.blockCount() >= CLAIM_AHEAD_MIN_BLOCKS)
+          .ifPresent(p -> freeByPool.merge(p, c.block().free(), Integer::sum));
+    }
+    freeByPool.entrySet().stream().filter(e -> e.getValue() < CLAIM_AHEAD_BELOW).findFirst().ifPresent(e -> {
+      if (!claiming.compareAndSet(false, true)) {
+        return;
+      }
+      Thread.ofVirtual().name("calyx-claim-ahead").start(() -> {
+        try {
+          claimedAhead.add(claimer.claim(e.getKey(), Optional.empty(), Deadline.in(java.time.Duration.ofSeconds(10), clock)));
+        } catch (RuntimeException ex) {
+          LOG.debug("claiming a block of {} ahead failed: {}", e.getKey().cidr(), ex.toString());
+        } finally {
+          claiming.set(false);
+        }
+      });
+    });
   }
 
   /** Reads the record of {@code handle} from the datastore. */

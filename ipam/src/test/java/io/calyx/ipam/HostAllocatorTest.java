@@ -344,4 +344,24 @@ class HostAllocatorTest {
     pools.delete(cidr("10.50.0.0/20"), soon());
     assertThat(memory.list(Keys.ROOT, soon()).kvs()).isEmpty();
   }
+
+  @Test
+  void theNextBlockIsClaimedAheadBeforeTheCurrentOneIsFull() throws Exception {
+    pools.add(cidr("10.60.0.0/16"), Optional.of(27), soon());
+    HostAllocator a = allocator("h1");
+    for (int i = 0; i < 32 - 1 - HostAllocator.CLAIM_AHEAD_BELOW + 1; i++) {
+      a.allocate(v4("f" + i)).join();
+    }
+    long until = System.nanoTime() + java.time.Duration.ofSeconds(5).toNanos();
+    while (memory.list(Keys.affinities("h1"), soon()).kvs().size() < 2 && System.nanoTime() < until) {
+      Thread.sleep(10);
+    }
+    assertThat(memory.list(Keys.affinities("h1"), soon()).kvs()).as("a second block, claimed before it is needed").hasSize(2);
+    int claimsBefore = store.lists.get();
+    for (int i = 0; i < 20; i++) {
+      a.allocate(v4("g" + i)).join();
+    }
+    assertThat(store.lists.get()).as("no allocation waited for a claim (a claim lists all affinities)").isEqualTo(claimsBefore);
+    assertThat(audit(memory)).hasSize(32 - 1 - HostAllocator.CLAIM_AHEAD_BELOW + 1 + 20);
+  }
 }
