@@ -33,6 +33,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -314,5 +315,46 @@ class DataplaneTest {
     assertThat(cni("DEL", "v6a", a, "eth0", dual).exit()).isZero();
     assertThat(cni("DEL", "v6b", b, "eth0", dual).exit()).isZero();
     assertThat(admin.list(Keys.HANDLES + "calyx-dual:", soon()).kvs()).isEmpty();
+  }
+
+  @Test
+  void anAddHeldUpByASlowEtcdAndARacingDelEndWithNothingLeft(Etcd etcd) throws Exception {
+    Assumptions.assumeTrue(etcd instanceof io.calyx.testkit.EtcdServer, "needs an etcd process it can freeze");
+    Netns a = netns.create();
+    String ni = "{\"name\":\"calyx-net\"}";
+    String conf = conf("calyx-net", ni).replace("\"cniVersion\":\"0.2.0\"", "\"cniVersion\":\"0.2.0\",\"timeout_seconds\":20");
+    assertThat(ip4(cni("ADD", "warm-up", netns.create(), "eth0", conf))).isNotEmpty();
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    etcd.freeze();
+    try {
+      Future<ForwarderRun> add = pool.submit(() -> cni("ADD", "orphan", a, "eth0", conf));
+      Thread.sleep(500);
+      Future<ForwarderRun> del = pool.submit(() -> cni("DEL", "orphan", a, "eth0", conf));
+      Thread.sleep(500);
+      etcd.thaw();
+      ForwarderRun added = add.get();
+      ForwarderRun deleted = del.get();
+      assertThat(deleted.exit()).as(deleted.stdout()).isZero();
+      // The DEL waited for the ADD (one container interface at a time), so whatever ADD did is undone.
+      assertThat(added.exit()).as(added.stdout()).isIn(0, 1);
+    } finally {
+      pool.shutdownNow();
+      etcd.thaw();
+    }
+    assertThat(a.exec("ip", "link", "show", "eth0").exitCode()).as("no interface left").isNotZero();
+    assertThat(host.exec("ip", "link", "show", VethNames.hostSide(HandleId.parse("calyx-net:orphan:eth0"))).exitCode()).isNotZero();
+    long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (System.nanoTime() < until) {
+      try {
+        if (admin.get(Keys.HANDLES + "calyx-net:orphan:eth0", soon()).isEmpty()) {
+          break;
+        }
+      } catch (io.calyx.core.store.DatastoreUnavailableException e) {
+        // reconnecting
+      }
+      Thread.sleep(200);
+    }
+    assertThat(admin.get(Keys.HANDLES + "calyx-net:orphan:eth0", soon())).as("no allocation left").isEmpty();
+    assertThat(admin.get(Endpoint.key(node, HandleId.parse("calyx-net:orphan:eth0")), soon())).as("no endpoint left").isEmpty();
   }
 }

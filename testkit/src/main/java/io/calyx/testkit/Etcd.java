@@ -13,6 +13,16 @@ public interface Etcd extends AutoCloseable {
   /** Starts it again with the same data and endpoint, and waits until it is healthy. */
   void resume() throws IOException;
 
+  /** Freezes the server (it keeps its connections but answers nothing) until {@link #thaw()}: a slow etcd. */
+  default void freeze() {
+    throw new UnsupportedOperationException("this etcd cannot be frozen");
+  }
+
+  /** Lets a frozen server answer again. */
+  default void thaw() {
+    throw new UnsupportedOperationException("this etcd cannot be frozen");
+  }
+
   /** Stops the server for good and removes its data. */
   @Override
   void close();

@@ -66,6 +66,16 @@ public final class EtcdServer implements Etcd {
     return process.pid();
   }
 
+  @Override
+  public void freeze() {
+    Commands.check(java.util.List.of("kill", "-STOP", Long.toString(process.pid())));
+  }
+
+  @Override
+  public void thaw() {
+    Commands.check(java.util.List.of("kill", "-CONT", Long.toString(process.pid())));
+  }
+
   /** Stops etcd (SIGTERM, then SIGKILL after 10 s), keeping its data. */
   @Override
   public void stop() {

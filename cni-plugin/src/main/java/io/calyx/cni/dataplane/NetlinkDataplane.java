@@ -142,6 +142,17 @@ public final class NetlinkDataplane implements Dataplane {
           throw new NativeException("address " + ip.address() + " is missing on " + p.ifName() + " in " + p.netns());
         }
       }
+      for (IpFamily family : IpFamily.values()) {
+        if (p.ips().stream().noneMatch(ip -> ip.family() == family)) {
+          continue;
+        }
+        IpAddress gw = IpAddress.parse("gateway", family == IpFamily.V4 ? GATEWAY_V4 : GATEWAY_V6);
+        boolean defaultRoute = container.routes(family).stream().anyMatch(r -> r.dst().length() == 0
+            && r.gateway().filter(gw::equals).isPresent() && r.oif().orElse(-1) == inner.index());
+        if (!defaultRoute) {
+          throw new NativeException("the default route via " + gw + " dev " + p.ifName() + " is missing in " + p.netns());
+        }
+      }
     } finally {
       Namespaces.close(nsFd);
     }
