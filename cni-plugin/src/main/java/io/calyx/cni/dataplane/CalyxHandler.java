@@ -80,36 +80,54 @@ public final class CalyxHandler implements CniHandler {
             requested(r), r.deadline())), VIRTUAL);
     String hostVeth = VethNames.hostSide(handle);
     Dataplane.Plumbing plumbing = new Dataplane.Plumbing(r.netns(), r.attachment().ifName().value(), hostVeth, List.of(), r.conf().mtu());
-    Dataplane.Wired wired;
     List<IpPrefix>[] ips = newIpsHolder();
+    // The endpoint record is written while the container side is being configured; it is deleted again
+    // if the wiring fails, so no record outlives a failed ADD.
+    java.util.concurrent.atomic.AtomicReference<java.util.concurrent.CompletableFuture<Void>> record = new java.util.concurrent.atomic.AtomicReference<>();
+    Dataplane.Wired wired;
     try {
-      wired = dataplane.setUp(plumbing, () -> {
+      wired = dataplane.setUp(plumbing, containerMac -> {
         ips[0] = join(allocation).ips().stream().map(ip -> IpPrefix.host(ip.ip())).toList();
+        Endpoint endpoint = new Endpoint(handle, endpoints.node(), hostVeth, containerMac, ips[0], r.spec().groups(), r.spec().labels(),
+            r.netns(), clock.instant());
+        record.set(java.util.concurrent.CompletableFuture.runAsync(() -> endpoints.put(endpoint, r.deadline()), VIRTUAL));
         return ips[0];
       });
-    } catch (RuntimeException e) {
-      // The allocation may have succeeded while the link failed: wait for it and give it back.
-      boolean allocated = allocation.handle((rec, err) -> err == null).join();
-      if (allocated) {
-        releaseQuietly(handle, r.deadline());
+      if (record.get() != null) {
+        join(record.get());
       }
+    } catch (RuntimeException e) {
+      rollBack(handle, hostVeth, allocation, record.get(), r.deadline());
       if (e instanceof NativeException n) {
         throw new CniException(CniException.INTERNAL, "cannot wire " + r.attachment() + " in " + r.netns() + ": " + n.getMessage(), "");
       }
-      throw e;
-    }
-    Endpoint endpoint = new Endpoint(handle, endpoints.node(), hostVeth, wired.containerMac(), ips[0], r.spec().groups(), r.spec().labels(),
-        r.netns(), clock.instant());
-    try {
-      endpoints.put(endpoint, r.deadline());
-    } catch (RuntimeException e) {
-      dataplane.tearDown(hostVeth);
-      releaseQuietly(handle, r.deadline());
       throw e instanceof DatastoreUnavailableException d
           ? new CniException(CniException.TRY_AGAIN_LATER, "the calyx datastore (etcd) is unavailable; try again later", d.getMessage())
           : e;
     }
     return result(r, wired, ips[0]);
+  }
+
+  /** Undoes a failed ADD: the link, the endpoint record (once its write finished) and the allocation. */
+  private void rollBack(HandleId handle, String hostVeth, java.util.concurrent.CompletableFuture<HandleRecord> allocation,
+      java.util.concurrent.CompletableFuture<Void> record, Deadline deadline) {
+    try {
+      dataplane.tearDown(hostVeth);
+    } catch (NativeException e) {
+      LOG.warn("rolling back {}: removing {} failed: {}", handle, hostVeth, e.getMessage());
+    }
+    if (record != null) {
+      record.handle((ok, err) -> null).join();
+      try {
+        endpoints.delete(handle, deadline);
+      } catch (RuntimeException e) {
+        LOG.warn("rolling back {}: the endpoint record stays ({}); the reclaimer removes it", handle, e.getMessage());
+      }
+    }
+    boolean allocated = allocation.handle((rec, err) -> err == null).join();
+    if (allocated) {
+      releaseQuietly(handle, deadline);
+    }
   }
 
   @SuppressWarnings("unchecked")
@@ -171,18 +189,35 @@ public final class CalyxHandler implements CniHandler {
     HandleId handle = HandleId.of(r.conf().name(), r.attachment());
     locked(handle, r.deadline(), () -> {
       String hostVeth = VethNames.hostSide(handle);
-      // The kernel takes ~20 ms to unregister a veth: delete the endpoint record meanwhile. The address is
-      // released only after the veth (and with it the host route) is gone, so it is never reused too early.
-      java.util.concurrent.CompletableFuture<Void> record = java.util.concurrent.CompletableFuture.runAsync(
-          () -> endpoints.delete(handle, r.deadline()), VIRTUAL);
+      // The kernel takes ~20 ms to unregister a veth. Meanwhile: cut the container off (its host routes),
+      // delete its record and release its addresses; the routes go before the release, so a released
+      // address is never routed into the old veth.
+      java.util.concurrent.CompletableFuture<Boolean> released = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        boolean routesGone = endpoints.get(handle, r.deadline()).map(e -> {
+          try {
+            dataplane.removeHostRoutes(hostVeth, e.ips());
+            return true;
+          } catch (NativeException ex) {
+            LOG.warn("DEL {}: removing host routes failed: {}", handle, ex.getMessage());
+            return false;
+          }
+        }).orElse(false);
+        endpoints.delete(handle, r.deadline());
+        if (routesGone) {
+          addresses.release(handle, r.deadline());
+        }
+        return routesGone;
+      }, VIRTUAL);
       try {
         dataplane.tearDown(hostVeth);
       } catch (NativeException e) {
         LOG.warn("DEL {}: removing {} failed: {}", handle, hostVeth, e.getMessage());
       }
       try {
-        join(record);
-        addresses.release(handle, r.deadline());
+        if (!join(released)) {
+          // No record told which routes to remove first: release only now that the veth is gone.
+          addresses.release(handle, r.deadline());
+        }
       } catch (DatastoreUnavailableException | CniException e) {
         if (e instanceof CniException c && c.code() != CniException.TRY_AGAIN_LATER) {
           throw c;

@@ -28,10 +28,17 @@ public interface Dataplane {
 
   /**
    * Like {@link #setUp(Plumbing)}, but the addresses arrive while the link is being created (the allocation
-   * runs in parallel): {@code addresses} is called once the veth pair exists, and may block or throw, in
-   * which case the pair is removed and the exception rethrown. {@code plumbing.ips()} is ignored.
+   * runs in parallel): {@code addresses} is called with the container side's MAC once the veth pair exists,
+   * and may block or throw, in which case the pair is removed and the exception rethrown.
+   * {@code plumbing.ips()} is ignored.
    */
-  Wired setUp(Plumbing plumbing, java.util.function.Supplier<List<IpPrefix>> addresses);
+  Wired setUp(Plumbing plumbing, java.util.function.Function<String, List<IpPrefix>> addresses);
+
+  /**
+   * Removes the host routes of {@code ips} through {@code hostVeth} (the container is cut off at once; the
+   * kernel's unregistering of the veth itself takes ~20 ms more).
+   */
+  void removeHostRoutes(String hostVeth, List<IpPrefix> ips);
 
   /** Removes the pair (and with it the host routes through it); false when there was nothing to remove. */
   boolean tearDown(String hostVeth);

@@ -56,11 +56,11 @@ public final class NetlinkDataplane implements Dataplane {
 
   @Override
   public Wired setUp(Plumbing p) {
-    return setUp(p, p::ips);
+    return setUp(p, mac -> p.ips());
   }
 
   @Override
-  public Wired setUp(Plumbing p, java.util.function.Supplier<List<IpPrefix>> addresses) {
+  public Wired setUp(Plumbing p, java.util.function.Function<String, List<IpPrefix>> addresses) {
     prepareHost();
     int nsFd = Namespaces.open(p.netns());
     try (Netlink container = Netlink.in(nsFd, p.netns())) {
@@ -77,12 +77,12 @@ public final class NetlinkDataplane implements Dataplane {
     }
   }
 
-  private Wired wire(Plumbing p, java.util.function.Supplier<List<IpPrefix>> addresses, Netlink container, int nsFd) {
+  private Wired wire(Plumbing p, java.util.function.Function<String, List<IpPrefix>> addresses, Netlink container, int nsFd) {
     Link inner = container.link(p.ifName()).orElseThrow(() -> new NativeException("veth peer " + p.ifName() + " did not appear in " + p.netns()));
     Link outer = host.link(p.hostVeth()).orElseThrow(() -> new NativeException("veth " + p.hostVeth() + " vanished"));
     hostSysctl("net.ipv4.conf." + p.hostVeth() + ".proxy_arp", "1");
     hostSysctl("net.ipv4.neigh." + p.hostVeth() + ".proxy_delay", "0");
-    List<IpPrefix> ips = addresses.get();
+    List<IpPrefix> ips = addresses.apply(inner.mac());
     boolean v6 = ips.stream().anyMatch(ip -> ip.family() == IpFamily.V6);
     if (v6) {
       // The host side's link-local address is the gateway: usable at once only without DAD on both ends.
@@ -112,6 +112,17 @@ public final class NetlinkDataplane implements Dataplane {
       host.replaceRoute(Route.link(IpPrefix.host(ip.address()), outer.index()));
     }
     return new Wired(p.hostVeth(), outer.mac(), inner.mac());
+  }
+
+  @Override
+  public void removeHostRoutes(String hostVeth, List<IpPrefix> ips) {
+    Optional<Link> outer = host.link(hostVeth);
+    if (outer.isEmpty()) {
+      return;
+    }
+    for (IpPrefix ip : ips) {
+      host.deleteRoute(Route.link(IpPrefix.host(ip.address()), outer.get().index()));
+    }
   }
 
   @Override
