@@ -11,6 +11,7 @@ import io.calyx.datastore.etcd.EtcdDatastore;
 import io.calyx.ipam.IpamNode;
 import io.calyx.netns.Namespaces;
 import io.calyx.netns.Netlink;
+import io.calyx.netns.NetlinkPool;
 import io.calyx.cni.service.CniHandler;
 import io.calyx.cni.skel.CniDispatcher;
 import java.io.IOException;
@@ -34,10 +35,10 @@ public final class Agent implements AutoCloseable {
   private final AgentServer server;
   private final Datastore store;
   private final IpamNode ipam;
-  private final Netlink netlink;
+  private final NetlinkPool netlink;
   private final PendingReleases pending;
 
-  private Agent(AgentConfig config, AgentServer server, Datastore store, IpamNode ipam, Netlink netlink, PendingReleases pending) {
+  private Agent(AgentConfig config, AgentServer server, Datastore store, IpamNode ipam, NetlinkPool netlink, PendingReleases pending) {
     this.config = config;
     this.server = server;
     this.store = store;
@@ -56,7 +57,8 @@ public final class Agent implements AutoCloseable {
     Namespaces.warmUp();
     java.util.OptionalInt dataplaneFd = config.dataplaneNetns()
         .map(p -> java.util.OptionalInt.of(Namespaces.open(p.toString()))).orElse(java.util.OptionalInt.empty());
-    Netlink netlink = dataplaneFd.isPresent() ? Netlink.in(dataplaneFd.getAsInt(), config.dataplaneNetns().get().toString()) : Netlink.host();
+    NetlinkPool netlink = new NetlinkPool(4, () -> dataplaneFd.isPresent()
+        ? Netlink.in(dataplaneFd.getAsInt(), config.dataplaneNetns().get().toString()) : Netlink.host());
     Datastore store = EtcdDatastore.connect(config.etcdEndpoints());
     IpamNode ipam = new IpamNode(store, config.nodeName(), Clock.systemUTC());
     NodeAddressManager addresses = new NodeAddressManager(ipam);

@@ -8,6 +8,7 @@ import io.calyx.netns.Link;
 import io.calyx.netns.Namespaces;
 import io.calyx.netns.NativeException;
 import io.calyx.netns.Netlink;
+import io.calyx.netns.NetlinkPool;
 import io.calyx.netns.Route;
 import io.calyx.netns.Sysctl;
 import java.util.List;
@@ -25,17 +26,17 @@ public final class NetlinkDataplane implements Dataplane {
   public static final String HOST_MAC = "ee:ee:ee:ee:ee:ee";
   public static final String GATEWAY_V6 = "fe80::ecee:eeff:feee:eeee";
 
-  private final Netlink host;
+  private final NetlinkPool hosts;
   private final java.util.OptionalInt hostNsFd;
   private final java.util.concurrent.atomic.AtomicBoolean hostPrepared = new java.util.concurrent.atomic.AtomicBoolean();
   private final java.util.concurrent.atomic.AtomicBoolean hostV6Prepared = new java.util.concurrent.atomic.AtomicBoolean();
 
   /**
-   * @param host the netlink handle of the host side
-   * @param hostNsFd the namespace {@code host} is bound to, when it is not the agent's own (simulated hosts)
+   * @param hosts netlink handles of the host side
+   * @param hostNsFd the namespace {@code hosts} are bound to, when it is not the agent's own (simulated hosts)
    */
-  public NetlinkDataplane(Netlink host, java.util.OptionalInt hostNsFd) {
-    this.host = host;
+  public NetlinkDataplane(NetlinkPool hosts, java.util.OptionalInt hostNsFd) {
+    this.hosts = hosts;
     this.hostNsFd = hostNsFd;
   }
 
@@ -61,13 +62,17 @@ public final class NetlinkDataplane implements Dataplane {
 
   @Override
   public Wired setUp(Plumbing p, java.util.function.Function<String, List<IpPrefix>> addresses) {
+    return hosts.with(host -> setUp(host, p, addresses));
+  }
+
+  private Wired setUp(Netlink host, Plumbing p, java.util.function.Function<String, List<IpPrefix>> addresses) {
     prepareHost();
     int nsFd = Namespaces.open(p.netns());
     try (Netlink container = Netlink.in(nsFd, p.netns())) {
       host.deleteLink(p.hostVeth());
       host.addVeth(p.hostVeth(), Optional.of(HOST_MAC), p.mtu(), p.ifName(), nsFd, p.mtu());
       try {
-        return wire(p, addresses, container, nsFd);
+        return wire(host, p, addresses, container, nsFd);
       } catch (RuntimeException e) {
         host.deleteLink(p.hostVeth());
         throw e;
@@ -77,7 +82,7 @@ public final class NetlinkDataplane implements Dataplane {
     }
   }
 
-  private Wired wire(Plumbing p, java.util.function.Function<String, List<IpPrefix>> addresses, Netlink container, int nsFd) {
+  private Wired wire(Netlink host, Plumbing p, java.util.function.Function<String, List<IpPrefix>> addresses, Netlink container, int nsFd) {
     Link inner = container.link(p.ifName()).orElseThrow(() -> new NativeException("veth peer " + p.ifName() + " did not appear in " + p.netns()));
     Link outer = host.link(p.hostVeth()).orElseThrow(() -> new NativeException("veth " + p.hostVeth() + " vanished"));
     hostSysctl("net.ipv4.conf." + p.hostVeth() + ".proxy_arp", "1");
@@ -116,22 +121,31 @@ public final class NetlinkDataplane implements Dataplane {
 
   @Override
   public void removeHostRoutes(String hostVeth, List<IpPrefix> ips) {
-    Optional<Link> outer = host.link(hostVeth);
-    if (outer.isEmpty()) {
-      return;
-    }
-    for (IpPrefix ip : ips) {
-      host.deleteRoute(Route.link(IpPrefix.host(ip.address()), outer.get().index()));
-    }
+    hosts.with(host -> {
+      Optional<Link> outer = host.link(hostVeth);
+      if (outer.isPresent()) {
+        for (IpPrefix ip : ips) {
+          host.deleteRoute(Route.link(IpPrefix.host(ip.address()), outer.get().index()));
+        }
+      }
+      return null;
+    });
   }
 
   @Override
   public boolean tearDown(String hostVeth) {
-    return host.deleteLink(hostVeth);
+    return hosts.with(host -> host.deleteLink(hostVeth));
   }
 
   @Override
   public void check(Plumbing p) {
+    hosts.with(host -> {
+      check(host, p);
+      return null;
+    });
+  }
+
+  private void check(Netlink host, Plumbing p) {
     Link outer = host.link(p.hostVeth()).orElseThrow(() -> new NativeException("host veth " + p.hostVeth() + " is missing"));
     if (!outer.up()) {
       throw new NativeException("host veth " + p.hostVeth() + " is down");
