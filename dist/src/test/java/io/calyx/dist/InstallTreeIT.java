@@ -64,11 +64,13 @@ class InstallTreeIT {
     return new Run(t.exitCode(), t.stdout(), t.stderr(), t.took());
   }
 
-  private Path startAgent(String etcd) throws Exception {
+  private Path startAgent(String etcd, String... extra) throws Exception {
     Path socket = work.resolve("agent.sock");
-    agent = new ProcessBuilder("env", "-i", PATH, TREE.resolve("bin/calyx-agent").toString(),
+    List<String> cmd = new ArrayList<>(List.of("env", "-i", PATH, TREE.resolve("bin/calyx-agent").toString(),
         "--etcd-endpoints", etcd, "--nodename", "it-node", "--socket", socket.toString(),
-        "--state-dir", work.resolve("state").toString())
+        "--state-dir", work.resolve("state").toString()));
+    cmd.addAll(List.of(extra));
+    agent = new ProcessBuilder(cmd)
         .directory(Path.of("/").toFile())
         .redirectErrorStream(true)
         .redirectOutput(work.resolve("agent.log").toFile())
@@ -200,6 +202,39 @@ class InstallTreeIT {
     for (String launcher : List.of("bin/calyx-agent", "bin/calyxctl")) {
       String code = Files.readAllLines(TREE.resolve(launcher)).stream().filter(l -> !l.startsWith("#")).reduce("", (a, b) -> a + b + "\n");
       assertThat(code).doesNotContain("JAVA_HOME").contains("$home/runtime/bin/java");
+    }
+  }
+
+  @Test
+  void theInstalledAgentWiresAContainer(Etcd etcd) throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(io.calyx.testkit.Host.isRoot(), "needs root: network namespaces");
+    try (io.calyx.testkit.NetnsExtension.NetnsFactory netns = new io.calyx.testkit.NetnsExtension.NetnsFactory()) {
+      io.calyx.testkit.Netns host = netns.create();
+      io.calyx.testkit.Netns container = netns.create();
+      // A host has an address of its own (the one the Mesos agent listens on).
+      assertThat(host.exec("ip", "addr", "add", "10.250.0.2/32", "dev", "lo").exitCode()).isZero();
+      run(List.of(), TREE.resolve("bin/calyxctl"), "", "--etcd-endpoints", etcd.endpoint(), "pool", "add", "10.92.0.0/16");
+      Path socket = startAgent(etcd.endpoint(), "--dataplane-netns", host.path().toString());
+      String conf = "{\"args\":{\"org.apache.mesos\":{\"network_info\":{\"groups\":[\"web\"],\"name\":\"it-net\"}}},"
+          + "\"cniVersion\":\"0.2.0\",\"ipam\":{\"pools\":[\"10.92.0.0/16\"],\"type\":\"calyx-ipam\"},\"name\":\"it-net\","
+          + "\"agent_socket\":\"" + socket + "\",\"type\":\"calyx\"}";
+      List<String> env = List.of("CNI_CONTAINERID=it-c1", "CNI_NETNS=" + container.path(), "CNI_IFNAME=eth0", "CNI_PATH=" + TREE.resolve("bin"), PATH);
+      List<String> add = new ArrayList<>(List.of("CNI_COMMAND=ADD"));
+      add.addAll(env);
+      Run added = run(add, TREE.resolve("bin/calyx"), conf);
+      assertThat(added.exit()).as(added.stdout()).isZero();
+      String cidr = added.json().get("ip4").get("ip").textValue();
+      String ip = cidr.substring(0, cidr.indexOf('/'));
+      assertThat(container.exec("ip", "-o", "addr", "show", "dev", "eth0").stdout()).contains(cidr);
+      assertThat(host.exec("ping", "-c", "1", "-W", "2", ip).exitCode()).as("host reaches the container").isZero();
+      Run list = run(List.of(), TREE.resolve("bin/calyxctl"), "", "--etcd-endpoints", etcd.endpoint(), "endpoint", "list", "--network", "it-net");
+      assertThat(list.stdout()).contains("it-c1").contains(cidr).contains("web");
+      List<String> del = new ArrayList<>(List.of("CNI_COMMAND=DEL"));
+      del.addAll(env);
+      assertThat(run(del, TREE.resolve("bin/calyx"), conf).exit()).isZero();
+      assertThat(container.exec("ip", "link", "show", "eth0").exitCode()).isNotZero();
+      assertThat(run(List.of(), TREE.resolve("bin/calyxctl"), "", "--etcd-endpoints", etcd.endpoint(), "endpoint", "list", "--network", "it-net")
+          .stdout()).doesNotContain("it-c1");
     }
   }
 }
