@@ -76,43 +76,35 @@ public final class Netlink implements AutoCloseable {
     return NlMessage.parseAll(data, n);
   }
 
-  /** Sends a request that wants an ACK; throws the kernel's error naming {@code object}. */
-  synchronized void ack(NlRequest req, String object) {
+  /** Sends {@code req} and returns the first answer to it (answers to earlier, timed-out requests are skipped). */
+  private NlMessage reply(NlRequest req, String object) {
     send(req);
     int expected = seq;
     String what = Rtnl.typeName(req.type()) + " " + object;
     while (true) {
       for (NlMessage m : receive(what)) {
-        if (m.seq() != expected) {
-          continue; // a stale answer to an earlier request that timed out
-        }
-        if (m.type() == Rtnl.NLMSG_ERROR) {
-          int err = m.error();
-          if (err == 0) {
-            return;
-          }
-          throw new NativeException(Rtnl.typeName(req.type()), object, -err);
+        if (m.seq() == expected) {
+          return m;
         }
       }
     }
   }
 
+  /** Sends a request that wants an ACK; throws the kernel's error naming {@code object}. */
+  synchronized void ack(NlRequest req, String object) {
+    NlMessage m = reply(req, object);
+    if (m.type() == Rtnl.NLMSG_ERROR && m.error() != 0) {
+      throw new NativeException(Rtnl.typeName(req.type()), object, -m.error());
+    }
+  }
+
   /** Sends a request that is answered with one message (a get); throws the kernel's error naming {@code object}. */
   synchronized NlMessage get(NlRequest req, String object) {
-    send(req);
-    int expected = seq;
-    String what = Rtnl.typeName(req.type()) + " " + object;
-    while (true) {
-      for (NlMessage m : receive(what)) {
-        if (m.seq() != expected) {
-          continue;
-        }
-        if (m.type() == Rtnl.NLMSG_ERROR) {
-          throw new NativeException(Rtnl.typeName(req.type()), object, m.error() == 0 ? Errno.EINVAL : -m.error());
-        }
-        return m;
-      }
+    NlMessage m = reply(req, object);
+    if (m.type() == Rtnl.NLMSG_ERROR) {
+      throw new NativeException(Rtnl.typeName(req.type()), object, m.error() == 0 ? Errno.EINVAL : -m.error());
     }
+    return m;
   }
 
   /** Sends a dump request and collects every answer; repeats the dump when the kernel says it was interrupted. */
