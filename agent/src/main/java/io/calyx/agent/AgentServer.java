@@ -97,10 +97,6 @@ public final class AgentServer implements AutoCloseable {
     Files.delete(socket);
   }
 
-  public Path socket() {
-    return socket;
-  }
-
   private void acceptLoop() {
     while (server.isOpen()) {
       SocketChannel ch;

@@ -2,7 +2,6 @@ package io.calyx.ipam;
 
 import io.calyx.core.Deadline;
 import io.calyx.core.HandleId;
-import io.calyx.core.net.IpAddress;
 import io.calyx.core.net.IpPrefix;
 import io.calyx.core.store.Datastore;
 import io.calyx.core.store.KeyValue;
@@ -125,11 +124,6 @@ final class BlockCache {
 
   Optional<Cached> get(IpPrefix cidr) {
     return Optional.ofNullable(blocks.get(cidr));
-  }
-
-  /** The cached block that contains {@code ip}. */
-  Optional<Cached> containing(IpAddress ip) {
-    return blocks.values().stream().filter(c -> c.block().cidr().contains(ip)).findFirst();
   }
 
   List<Cached> all() {

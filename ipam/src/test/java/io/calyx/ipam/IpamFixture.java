@@ -63,8 +63,4 @@ final class IpamFixture {
     recorded.forEach((h, ips) -> assertThat(byHandle.get(h)).as("addresses of %s", h).containsExactlyInAnyOrderElementsOf(ips));
     return byIp;
   }
-
-  static Optional<KeyValue> handleKv(Datastore store, String container) {
-    return store.get(Keys.handle(handle(container)), soon());
-  }
 }

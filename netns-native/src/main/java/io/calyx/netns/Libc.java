@@ -22,11 +22,7 @@ final class Libc {
   static final int SOCK_CLOEXEC = 0x80000;
   static final int NETLINK_ROUTE = 0;
   static final int SOL_SOCKET = 1;
-  static final int SO_RCVBUF = 8;
-  static final int SO_SNDBUF = 7;
   static final int SO_RCVTIMEO = 20;
-  static final int SOL_NETLINK = 270;
-  static final int NETLINK_EXT_ACK = 11;
   static final int O_RDONLY = 0;
   static final int O_CLOEXEC = 0x80000;
   static final int CLONE_NEWNET = 0x40000000;
@@ -95,20 +91,6 @@ final class Libc {
       int r = (int) BIND.invokeExact(state, fd, addr, 12);
       if (r < 0) {
         throw new NativeException("bind", "netlink socket", errno(state));
-      }
-    } catch (Throwable t) {
-      throw rethrow(t);
-    }
-  }
-
-  static void setsockoptInt(int fd, int level, int option, int value, String what) {
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment state = arena.allocate(CAPTURE);
-      MemorySegment v = arena.allocate(ValueLayout.JAVA_INT);
-      v.set(ValueLayout.JAVA_INT, 0, value);
-      int r = (int) SETSOCKOPT.invokeExact(state, fd, level, option, v, 4);
-      if (r < 0) {
-        throw new NativeException("setsockopt", what, errno(state));
       }
     } catch (Throwable t) {
       throw rethrow(t);

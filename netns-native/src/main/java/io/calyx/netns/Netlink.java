@@ -9,8 +9,6 @@ import io.calyx.netns.nl.Rtnl;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -334,9 +332,5 @@ public final class Netlink implements AutoCloseable {
         .ndmsg(af(ip.family()), index, Rtnl.NUD_PERMANENT, 0, 0)
         .attr(Rtnl.NDA_DST, ip.toBytes())
         .attr(Rtnl.NDA_LLADDR, macBytes(mac)), "neighbour " + ip);
-  }
-
-  static int u32(byte[] b) {
-    return ByteBuffer.wrap(b).order(ByteOrder.nativeOrder()).getInt();
   }
 }

@@ -69,8 +69,16 @@ public final class NetlinkDataplane implements Dataplane {
     prepareHost();
     int nsFd = Namespaces.open(p.netns());
     try (Netlink container = Netlink.in(nsFd, p.netns())) {
-      host.deleteLink(p.hostVeth());
-      host.addVeth(p.hostVeth(), Optional.of(HOST_MAC), p.mtu(), p.ifName(), nsFd, p.mtu());
+      try {
+        host.addVeth(p.hostVeth(), Optional.of(HOST_MAC), p.mtu(), p.ifName(), nsFd, p.mtu());
+      } catch (NativeException e) {
+        if (!e.is(io.calyx.netns.Errno.EEXIST)) {
+          throw e;
+        }
+        // A leftover pair of a retried ADD: replace it (only then, so a first ADD costs no extra request).
+        host.deleteLink(p.hostVeth());
+        host.addVeth(p.hostVeth(), Optional.of(HOST_MAC), p.mtu(), p.ifName(), nsFd, p.mtu());
+      }
       try {
         return wire(host, p, addresses, container, nsFd);
       } catch (RuntimeException e) {
