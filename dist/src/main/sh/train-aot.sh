@@ -7,8 +7,10 @@ tree=$(readlink -f "$1")
 work=$(mktemp -d /tmp/calyx-aot.XXXXXX)
 agent_pid=""
 etcd_pid=""
+scratch_ns=""
 cleanup() {
-  if [ -n "$agent_pid" ]; then kill "$agent_pid" 2>/dev/null || true; fi
+  if [ -n "$agent_pid" ]; then kill "$agent_pid" 2>/dev/null || true; wait "$agent_pid" 2>/dev/null || true; fi
+  if [ -n "$scratch_ns" ]; then ip netns del "$scratch_ns" 2>/dev/null || true; fi
   if [ -n "$etcd_pid" ]; then kill "$etcd_pid" 2>/dev/null || true; wait "$etcd_pid" 2>/dev/null || true; fi
   rm -rf "$work"
 }
@@ -40,8 +42,16 @@ CALYX_AOT_OUTPUT="$tree/lib/calyxctl.aot" "$tree/bin/calyxctl" --etcd-endpoints 
 
 echo "train-aot: calyx-agent"
 sock="$work/agent.sock"
+# The training agent claims a block, and an agent routes its blocks: as root it does so in a scratch
+# namespace, so building never changes the machine's routing table (without root it cannot anyway).
+dataplane=""
+if [ "$(id -u)" = 0 ] && command -v ip >/dev/null 2>&1 && ip netns add "calyx-aot-$$" 2>/dev/null; then
+  scratch_ns="calyx-aot-$$"
+  dataplane="--dataplane-netns /var/run/netns/$scratch_ns"
+fi
+# shellcheck disable=SC2086 # $dataplane is two words or none
 CALYX_AOT_OUTPUT="$tree/lib/calyx-agent.aot" "$tree/bin/calyx-agent" --etcd-endpoints "$endpoint" \
-  --nodename aot-training --socket "$sock" --state-dir "$work/state" >"$work/agent.log" 2>&1 &
+  --nodename aot-training --socket "$sock" --state-dir "$work/state" $dataplane >"$work/agent.log" 2>&1 &
 agent_pid=$!
 i=0
 until [ -S "$sock" ]; do

@@ -1,6 +1,14 @@
 package io.calyx.agent;
 
+import io.calyx.agent.node.HostAddresses;
+import io.calyx.agent.node.NodeRegistration;
+import io.calyx.agent.routes.NetlinkRouteTable;
+import io.calyx.agent.routes.RouteSync;
 import io.calyx.cni.dataplane.CalyxHandler;
+import io.calyx.cni.dataplane.EndpointRecovery;
+import io.calyx.core.net.IpFamily;
+import io.calyx.core.node.Node;
+import java.util.List;
 import io.calyx.cni.dataplane.Endpoints;
 import io.calyx.cni.dataplane.NetlinkDataplane;
 import io.calyx.cni.ipam.IpamHandler;
@@ -37,15 +45,24 @@ public final class Agent implements AutoCloseable {
   private final IpamNode ipam;
   private final NetlinkPool netlink;
   private final PendingReleases pending;
+  private final List<AutoCloseable> background;
 
-  private Agent(AgentConfig config, AgentServer server, Datastore store, IpamNode ipam, NetlinkPool netlink, PendingReleases pending) {
+  private Agent(AgentConfig config, AgentServer server, Datastore store, IpamNode ipam, NetlinkPool netlink, PendingReleases pending,
+      List<AutoCloseable> background) {
     this.config = config;
     this.server = server;
     this.store = store;
     this.ipam = ipam;
     this.netlink = netlink;
     this.pending = pending;
+    this.background = background;
   }
+
+  /** How often the recovery pass re-checks endpoints against the kernel after the first one. */
+  static final Duration RECOVERY_EVERY = Duration.ofMinutes(5);
+  /** How often routes are fully re-read from etcd and the kernel (changes apply at once through watches). */
+  static final Duration ROUTE_RESYNC_EVERY = Duration.ofMinutes(2);
+  private static final Duration RETRY = Duration.ofSeconds(2);
 
   /**
    * Prepares the state directory, wires the backends and starts serving. etcd is contacted on first use,
@@ -65,7 +82,7 @@ public final class Agent implements AutoCloseable {
     Endpoints endpoints = new Endpoints(store, config.nodeName());
     PendingReleases pending = new PendingReleases(config.stateDir());
     pending.start(addresses, endpoints);
-    CniHandler plugin = new CalyxHandler(addresses, new NetlinkDataplane(netlink, dataplaneFd), endpoints, pending, Clock.systemUTC());
+    CalyxHandler plugin = new CalyxHandler(addresses, new NetlinkDataplane(netlink, dataplaneFd), endpoints, pending, Clock.systemUTC());
     CniHandler ipamPlugin = new IpamHandler(addresses);
     CniDispatcher dispatcher = new CniDispatcher(Map.of(Role.PLUGIN, plugin, Role.IPAM, ipamPlugin));
     AgentServer server;
@@ -80,7 +97,26 @@ public final class Agent implements AutoCloseable {
     }
     LOG.info("calyx-agent {} serving on {} (node {}, etcd {}, state {})",
         AgentMain.version(), config.socket(), config.nodeName(), config.etcdEndpoints(), config.stateDir());
-    return new Agent(config, server, store, ipam, netlink, pending);
+    return new Agent(config, server, store, ipam, netlink, pending, startBackground(config, store, netlink, plugin));
+  }
+
+  /**
+   * Node registration and heartbeat, block routes, and recovery of endpoints against the kernel: all in
+   * the background, each retried until etcd answers, so the agent serves at once.
+   */
+  private static List<AutoCloseable> startBackground(AgentConfig config, Datastore store, NetlinkPool netlink, CalyxHandler plugin) {
+    Clock clock = Clock.systemUTC();
+    Node node = netlink.with(nl -> new Node(config.nodeName(), HostAddresses.of(IpFamily.V4, config.hostIp(), nl),
+        HostAddresses.of(IpFamily.V6, config.hostIp(), nl), AgentMain.version(), clock.instant(), clock.instant()));
+    if (node.ipv4().isEmpty() && node.ipv6().isEmpty()) {
+      LOG.warn("no host address: none given with --host-ip and no default route to find one; other hosts cannot route to this host's containers");
+    }
+    NodeRegistration registration = new NodeRegistration(store, node, clock);
+    Maintenance heartbeat = new Maintenance("heartbeat", registration::beat, Node.HEARTBEAT_INTERVAL, RETRY).start();
+    RouteSync routes = new RouteSync(store, config.nodeName(), new NetlinkRouteTable(netlink), ROUTE_RESYNC_EVERY, clock).start();
+    EndpointRecovery recovery = plugin.recovery();
+    Maintenance recovering = new Maintenance("recovery", recovery::run, RECOVERY_EVERY, RETRY).start();
+    return List.of(heartbeat, routes, recovering);
   }
 
   public AgentConfig config() {
@@ -95,6 +131,13 @@ public final class Agent implements AutoCloseable {
   public void close() {
     LOG.info("calyx-agent stopping; container networking stays in place");
     server.close(Duration.ofSeconds(30));
+    for (AutoCloseable b : background) {
+      try {
+        b.close();
+      } catch (Exception e) {
+        LOG.debug("stopping a background job", e);
+      }
+    }
     pending.close();
     ipam.close();
     store.close();

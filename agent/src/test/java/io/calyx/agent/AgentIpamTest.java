@@ -31,13 +31,20 @@ class AgentIpamTest {
   private Agent agent;
   private EtcdDatastore admin;
   private String net;
+  private io.calyx.testkit.NetnsExtension.NetnsFactory scratch;
 
   @BeforeEach
   void start(Etcd etcd) throws IOException {
     dir = Files.createTempDirectory(Path.of("/tmp"), "cai");
     net = "net-" + dir.getFileName().toString().substring(3);
+    // As root, the agent's routes (a blackhole for its block) go into a scratch namespace, not the machine's.
+    String dataplane = null;
+    if (io.calyx.testkit.Host.isRoot()) {
+      scratch = new io.calyx.testkit.NetnsExtension.NetnsFactory();
+      dataplane = scratch.create().path().toString();
+    }
     agent = Agent.start(AgentConfig.validate(new AgentConfig.Raw(etcd.endpoint(), null, null, null, "ipam-node",
-        dir.resolve("a.sock").toString(), null, dir.resolve("state").toString(), null, null, null, false), "x"));
+        dir.resolve("a.sock").toString(), null, dir.resolve("state").toString(), null, null, null, false, dataplane), "x"));
     admin = EtcdDatastore.connect(List.of(URI.create(etcd.endpoint())));
   }
 
@@ -45,6 +52,9 @@ class AgentIpamTest {
   void stop() throws IOException {
     agent.close();
     admin.close();
+    if (scratch != null) {
+      scratch.close();
+    }
     try (var files = Files.walk(dir)) {
       files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     }

@@ -24,7 +24,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -91,17 +90,8 @@ class DataplaneTest {
         + "\"ipam\":{\"pools\":[\"" + POOL + "\"],\"type\":\"calyx-ipam\"},\"name\":\"" + network + "\",\"agent_socket\":\"" + agent.config().socket() + "\",\"type\":\"calyx\"}";
   }
 
-  private ForwarderRun cni(String command, String container, Netns target, String ifname, String conf) throws Exception {
-    Map<String, String> env = new LinkedHashMap<>();
-    env.put("CNI_COMMAND", command);
-    env.put("CNI_CONTAINERID", container);
-    if (target != null) {
-      env.put("CNI_NETNS", target.path().toString());
-    }
-    env.put("CNI_IFNAME", ifname);
-    env.put("CNI_PATH", "/opt/calyx/bin");
-    env.put("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
-    return ForwarderRun.run(List.of(), ForwarderRun.BINARY, env, conf);
+  private ForwarderRun cni(String command, String container, Netns target, String ifname, String conf) {
+    return Cni.call(command, container, target, ifname, conf);
   }
 
   private static JsonNode ipJson(Netns ns, String... args) throws Exception {
@@ -111,10 +101,7 @@ class DataplaneTest {
   }
 
   private static String ip4(ForwarderRun add) {
-    assertThat(add.exit()).as(add.stdout() + add.stderr()).isZero();
-    String cidr = add.json().get("ip4").get("ip").textValue();
-    assertThat(cidr).endsWith("/32");
-    return cidr.substring(0, cidr.length() - 3);
+    return Cni.ip4(add);
   }
 
   private boolean ping(Netns from, String to) {

@@ -56,11 +56,12 @@ class ReferencePluginsTest {
     Path cniPath = Files.createDirectories(dir.resolve("plugins"));
     Files.copy(ForwarderRun.BINARY, cniPath.resolve("calyx-ipam"));
     String net = "ref-" + plugin + "-" + dir.getFileName().toString().substring(3);
+    Netns host = netns.create();
+    // The agent's routes (a blackhole for its block) go into the simulated host, not the machine's table.
     try (EtcdDatastore admin = EtcdDatastore.connect(List.of(URI.create(etcd.endpoint())));
         Agent agent = Agent.start(AgentConfig.validate(new AgentConfig.Raw(etcd.endpoint(), null, null, null, "ref-host",
-            dir.resolve("a.sock").toString(), null, dir.resolve("state").toString(), null, null, null, false), "x"))) {
+            dir.resolve("a.sock").toString(), null, dir.resolve("state").toString(), null, null, null, false, host.path().toString()), "x"))) {
       new Pools(admin, Clock.systemUTC()).add(IpPrefix.parseNetwork("c", pool), Optional.empty(), soon());
-      Netns host = netns.create();
       Netns a = netns.create();
       Netns b = netns.create();
       String conf = "{\"cniVersion\":\"1.0.0\",\"name\":\"" + net + "\",\"type\":\"" + plugin + "\"" + pluginConf

@@ -39,6 +39,7 @@ class InstallTreeIT {
 
   private Path work;
   private Process agent;
+  private final List<AutoCloseable> cleanups = new ArrayList<>();
 
   @BeforeEach
   void workDir() throws IOException {
@@ -49,6 +50,9 @@ class InstallTreeIT {
   void cleanUp() throws Exception {
     if (agent != null && agent.isAlive()) {
       agent.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+    for (AutoCloseable c : cleanups) {
+      c.close();
     }
     try (var files = Files.walk(work)) {
       files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -121,7 +125,12 @@ class InstallTreeIT {
   void agentServesThePluginsThroughSymlinksAndStopsCleanly(Etcd etcd) throws Exception {
     Run pool = run(List.of(), TREE.resolve("bin/calyxctl"), "", "--etcd-endpoints", etcd.endpoint(), "pool", "add", "10.91.0.0/16");
     assertThat(pool.exit()).as(pool.stderr()).isZero();
-    Path socket = startAgent(etcd.endpoint());
+    // As root, the agent's routes (a blackhole for its block) go into a scratch namespace, not the machine's.
+    io.calyx.testkit.NetnsExtension.NetnsFactory scratch = new io.calyx.testkit.NetnsExtension.NetnsFactory();
+    Path socket = io.calyx.testkit.Host.isRoot()
+        ? startAgent(etcd.endpoint(), "--dataplane-netns", scratch.create().path().toString())
+        : startAgent(etcd.endpoint());
+    cleanups.add(scratch);
     Path pluginDir = Files.createDirectories(work.resolve("mesos-cni-plugins"));
     Files.createSymbolicLink(pluginDir.resolve("calyx"), TREE.resolve("bin/calyx"));
     Files.createSymbolicLink(pluginDir.resolve("calyx-ipam"), TREE.resolve("bin/calyx-ipam"));

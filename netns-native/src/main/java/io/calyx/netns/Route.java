@@ -31,6 +31,16 @@ public record Route(IpPrefix dst, Optional<IpAddress> gateway, OptionalInt oif, 
     return new Route(dst, Optional.of(gw), OptionalInt.of(oif), Rtnl.RT_SCOPE_UNIVERSE, PROTOCOL_CALYX, Rtnl.RTN_UNICAST, onlink);
   }
 
+  /** {@code ip route add DST via GW proto calyx}: the kernel picks the interface the gateway is on. */
+  public static Route via(IpPrefix dst, IpAddress gw) {
+    return new Route(dst, Optional.of(gw), OptionalInt.empty(), Rtnl.RT_SCOPE_UNIVERSE, PROTOCOL_CALYX, Rtnl.RTN_UNICAST, false);
+  }
+
+  /** Whether this is a blackhole route. */
+  public boolean isBlackhole() {
+    return type == Rtnl.RTN_BLACKHOLE;
+  }
+
   /** {@code ip route add blackhole DST proto calyx}. */
   public static Route blackhole(IpPrefix dst) {
     return new Route(dst, Optional.empty(), OptionalInt.empty(), Rtnl.RT_SCOPE_UNIVERSE, PROTOCOL_CALYX, Rtnl.RTN_BLACKHOLE, false);

@@ -56,12 +56,21 @@ public final class CalyxHandler implements CniHandler {
     this.clock = clock;
   }
 
+  /**
+   * Runs {@code body} holding the lock of the handle's host veth name: requests and the recovery of
+   * {@link EndpointRecovery} (which finds orphans by veth name) exclude each other.
+   */
   private <T> T locked(HandleId handle, Deadline deadline, java.util.function.Supplier<T> body) {
     try {
-      return locks.with(handle.toString(), deadline.remaining().toMillis(), body);
+      return locks.with(VethNames.hostSide(handle), deadline.remaining().toMillis(), body);
     } catch (KeyedLocks.LockTimeoutException e) {
-      throw new CniException(CniException.TRY_AGAIN_LATER, e.getMessage(), "");
+      throw new CniException(CniException.TRY_AGAIN_LATER, "another request for " + handle + " is still running", "");
     }
+  }
+
+  /** Recovery of this node's endpoints against the kernel, sharing this handler's locks. */
+  public EndpointRecovery recovery() {
+    return new EndpointRecovery(addresses, dataplane, endpoints, journal, locks, clock);
   }
 
   @Override

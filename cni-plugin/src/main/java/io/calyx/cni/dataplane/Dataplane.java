@@ -43,6 +43,18 @@ public interface Dataplane {
   /** Removes the pair (and with it the host routes through it); false when there was nothing to remove. */
   boolean tearDown(String hostVeth);
 
+  /** The host sides of container veths present now ({@code cali} + 11 hex digits, kind veth). */
+  java.util.Set<String> hostVeths();
+
+  /** Whether {@code hostVeth} exists now. */
+  boolean hasHostVeth(String hostVeth);
+
+  /**
+   * Puts back the host routes of {@code ips} through {@code hostVeth} (someone deleted them); false when the
+   * veth is gone.
+   */
+  boolean restoreHostRoutes(String hostVeth, List<IpPrefix> ips);
+
   /** Verifies the wiring; throws naming what is missing. */
   void check(Plumbing plumbing);
 }

@@ -38,6 +38,17 @@ public final class Endpoints {
     return store.get(Endpoint.key(node, handle), deadline).map(kv -> EndpointCodec.decode(kv.key(), kv.value()));
   }
 
+  /** The record with its revision, for compare-and-delete. */
+  public Optional<KeyValue> getRaw(HandleId handle, Deadline deadline) {
+    return store.get(Endpoint.key(node, handle), deadline);
+  }
+
+  /** Deletes the record only if it is still at {@code modRevision}; false when it changed or is gone. */
+  public boolean deleteIfUnchanged(HandleId handle, long modRevision, Deadline deadline) {
+    String key = Endpoint.key(node, handle);
+    return store.txn(new Txn(List.of(io.calyx.core.store.Compare.modRevision(key, modRevision)), List.of(Op.delete(key))), deadline).succeeded();
+  }
+
   /** This node's endpoints. */
   public List<Endpoint> list(Deadline deadline) {
     List<Endpoint> out = new ArrayList<>();

@@ -145,6 +145,30 @@ public final class NetlinkDataplane implements Dataplane {
     return hosts.with(host -> host.deleteLink(hostVeth));
   }
 
+  private static final java.util.regex.Pattern HOST_VETH = java.util.regex.Pattern.compile(VethNames.PREFIX + "[0-9a-f]{11}");
+
+  @Override
+  public java.util.Set<String> hostVeths() {
+    return hosts.with(host -> host.links().stream()
+        .filter(l -> "veth".equals(l.kind()) && HOST_VETH.matcher(l.name()).matches())
+        .map(Link::name)
+        .collect(java.util.stream.Collectors.toSet()));
+  }
+
+  @Override
+  public boolean hasHostVeth(String hostVeth) {
+    return hosts.with(host -> host.link(hostVeth).isPresent());
+  }
+
+  @Override
+  public boolean restoreHostRoutes(String hostVeth, List<IpPrefix> ips) {
+    return hosts.with(host -> {
+      Optional<Link> outer = host.link(hostVeth);
+      outer.ifPresent(l -> ips.forEach(ip -> host.replaceRoute(Route.link(IpPrefix.host(ip.address()), l.index()))));
+      return outer.isPresent();
+    });
+  }
+
   @Override
   public void check(Plumbing p) {
     hosts.with(host -> {

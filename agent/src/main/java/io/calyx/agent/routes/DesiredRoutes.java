@@ -1,0 +1,50 @@
+package io.calyx.agent.routes;
+
+import io.calyx.core.net.IpAddress;
+import io.calyx.core.net.IpPrefix;
+import io.calyx.core.node.Node;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * What the routing table should hold for the blocks, computed from block ownership and the node registry
+ * alone. Pure.
+ *
+ * <p>Routes follow ownership, not liveness: a node whose heartbeat stopped still owns its blocks and keeps
+ * its routes, so a restarting agent never cuts running containers off. A node is removed explicitly.
+ */
+public final class DesiredRoutes {
+  private DesiredRoutes() {}
+
+  /** "Host {@code owner} owns {@code block}". */
+  public record Ownership(String owner, IpPrefix block) {}
+
+  /**
+   * The routes for {@code self}.
+   *
+   * @param ownerships every block's owner; a block claimed twice (which the claim transaction rules out)
+   *     is routed to the alphabetically first owner, so every host picks the same one
+   * @param nodes the registered nodes by name; a remote block whose owner has no address of the block's
+   *     family (not registered yet, or deleted) gets no route until it has one
+   */
+  public static Set<BlockRoute> compute(String self, Collection<Ownership> ownerships, Map<String, Node> nodes) {
+    Map<IpPrefix, String> owner = new HashMap<>();
+    for (Ownership o : ownerships) {
+      owner.merge(o.block(), o.owner(), (a, b) -> a.compareTo(b) <= 0 ? a : b);
+    }
+    Set<BlockRoute> out = new HashSet<>();
+    owner.forEach((block, host) -> {
+      if (host.equals(self)) {
+        out.add(BlockRoute.blackhole(block));
+        return;
+      }
+      Optional<IpAddress> via = Optional.ofNullable(nodes.get(host)).flatMap(n -> n.address(block.family()));
+      via.ifPresent(ip -> out.add(BlockRoute.via(block, ip)));
+    });
+    return out;
+  }
+}
