@@ -11,6 +11,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.security.cert.CertPathBuilderException;
 import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateException;
 import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateNotYetValidException;
 import java.time.Duration;
@@ -44,14 +45,20 @@ final class Failures {
       }
     }
     for (Throwable t = failure; t != null; t = t.getCause()) {
+      // The JDK wraps an unknown host in a ConnectException without a message: look for it first.
+      if (t instanceof UnresolvedAddressException || t instanceof UnknownHostException) {
+        return "the host name cannot be resolved";
+      }
+    }
+    for (Throwable t = failure; t != null; t = t.getCause()) {
       if (t instanceof ConnectException) {
         String message = t.getMessage();
         return message == null || message.toLowerCase(Locale.ROOT).contains("refused")
             ? "connection refused"
             : oneLine(message);
       }
-      if (t instanceof UnresolvedAddressException || t instanceof UnknownHostException) {
-        return "the host name cannot be resolved";
+      if (String.valueOf(t.getMessage()).contains("parsing HTTP/1.1 status line")) {
+        return "the answer is not HTTP (an https agent asked with http://?)";
       }
     }
     String message = failure.getMessage();
@@ -59,6 +66,7 @@ final class Failures {
   }
 
   private static String describeTls(SSLException ssl) {
+    String hostMismatch = null;
     for (Throwable t = ssl; t != null; t = t.getCause()) {
       if (t instanceof CertificateExpiredException) {
         return "certificate expired (" + oneLine(t.getMessage()) + ")";
@@ -70,14 +78,23 @@ final class Failures {
           || String.valueOf(t.getMessage()).contains("PKIX path")) {
         return "certificate not trusted (PKIX path building failed)";
       }
-      String message = String.valueOf(t.getMessage());
       // sun.security.util.HostnameChecker: "No subject alternative names matching IP address 1.2.3.4 found",
-      // "No subject alternative DNS name matching host found.", "No name matching host found".
-      if (message.contains("No subject alternative") || message.contains("No name matching")) {
-        return "certificate does not match the host (" + oneLine(message) + ")";
+      // "No subject alternative DNS name matching host found.", "No name matching host found". The
+      // innermost exception says it without the TLS alert the outer ones prefix.
+      if (t instanceof CertificateException && isHostMismatch(t.getMessage())) {
+        hostMismatch = t.getMessage();
+      } else if (hostMismatch == null && isHostMismatch(t.getMessage())) {
+        hostMismatch = t.getMessage();
       }
     }
+    if (hostMismatch != null) {
+      return "certificate does not match the host (" + oneLine(hostMismatch) + ")";
+    }
     return "TLS handshake failed (" + oneLine(String.valueOf(ssl.getMessage())) + ")";
+  }
+
+  private static boolean isHostMismatch(String message) {
+    return message != null && (message.contains("No subject alternative") || message.contains("No name matching"));
   }
 
   /** The cause of a failed file system call, without the path (the caller's message names it). */

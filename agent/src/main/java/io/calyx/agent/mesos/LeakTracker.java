@@ -117,9 +117,10 @@ public final class LeakTracker {
 
   /**
    * Whether a container counts as live. Besides its own id, a nested container ({@code parent.child})
-   * is live when its last part is: Mesos' {@code GET_CONTAINERS} answers a nested container with its own
-   * value only (the agent builds the answer from {@code containerId.value()}), and since Mesos reserves
-   * {@code .} in container id values, the last part names exactly one container.
+   * is live when its last part is: Mesos' {@code GET_CONTAINERS} entry names a nested container by its own
+   * value only ({@link MesosAgentClient} takes the full id from the entry's status, but the agent leaves
+   * the status out when the containerizer cannot give one), and since Mesos reserves {@code .} in
+   * container id values, the last part names exactly one container.
    */
   static boolean isLive(String containerId, Set<String> live) {
     if (live.contains(containerId)) {
