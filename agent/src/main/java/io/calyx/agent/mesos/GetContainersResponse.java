@@ -62,9 +62,9 @@ final class GetContainersResponse {
     try {
       root = MAPPER.readTree(body);
     } catch (JsonProcessingException e) {
-      throw new UnexpectedAnswerException("the body is not JSON (" + e.getOriginalMessage() + ")");
+      throw new UnexpectedAnswerException("the body is not JSON (" + Failures.oneLine(e.getOriginalMessage()) + ")");
     } catch (IOException e) {
-      throw new UnexpectedAnswerException("the body cannot be read (" + e.getMessage() + ")");
+      throw new UnexpectedAnswerException("the body cannot be read (" + Failures.oneLine(e.getMessage()) + ")");
     }
     if (root == null || root.isMissingNode()) {
       throw new UnexpectedAnswerException("the body is empty");
@@ -75,7 +75,7 @@ final class GetContainersResponse {
     JsonNode type = root.path("type");
     if (!type.isTextual() || !type.asText().equals("GET_CONTAINERS")) {
       throw new UnexpectedAnswerException(
-          "the response type is " + (type.isMissingNode() ? "missing" : type.toString()) + ", not \"GET_CONTAINERS\"");
+          "the response type is " + (type.isMissingNode() ? "missing" : Failures.oneLine(type.toString())) + ", not \"GET_CONTAINERS\"");
     }
     // Mesos only sets get_containers when it adds a first container: an agent without containers
     // answers {"type":"GET_CONTAINERS"} alone.
