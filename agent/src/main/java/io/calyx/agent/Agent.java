@@ -1,6 +1,11 @@
 package io.calyx.agent;
 
+import io.calyx.agent.mesos.CniCheckpointDir;
+import io.calyx.agent.mesos.LeakTracker;
+import io.calyx.agent.mesos.MesosAgentClient;
+import io.calyx.agent.mesos.Reclaimer;
 import io.calyx.agent.node.HostAddresses;
+import java.util.Optional;
 import io.calyx.agent.node.NodeRegistration;
 import io.calyx.agent.routes.NetlinkRouteTable;
 import io.calyx.agent.routes.RouteSync;
@@ -35,10 +40,6 @@ import org.slf4j.LoggerFactory;
 public final class Agent implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
 
-  /**
-   * Why ADD cannot be served yet. The CNI protocol is complete; address management and the container
-   * dataplane are separate components that plug in behind {@link CniHandler}.
-   */
   private final AgentConfig config;
   private final AgentServer server;
   private final Datastore store;
@@ -82,6 +83,7 @@ public final class Agent implements AutoCloseable {
     Endpoints endpoints = new Endpoints(store, config.nodeName());
     PendingReleases pending = new PendingReleases(config.stateDir());
     pending.start(addresses, endpoints);
+    Optional<MesosAgentClient> mesos = mesosClient(config);
     CalyxHandler plugin = new CalyxHandler(addresses, new NetlinkDataplane(netlink, dataplaneFd), endpoints, pending, Clock.systemUTC());
     CniHandler ipamPlugin = new IpamHandler(addresses);
     CniDispatcher dispatcher = new CniDispatcher(Map.of(Role.PLUGIN, plugin, Role.IPAM, ipamPlugin));
@@ -89,6 +91,7 @@ public final class Agent implements AutoCloseable {
     try {
       server = AgentServer.start(config.socket(), dispatcher, PeerPolicy.forThisProcess(), Clock.systemUTC());
     } catch (IOException e) {
+      mesos.ifPresent(MesosAgentClient::close);
       pending.close();
       ipam.close();
       store.close();
@@ -97,14 +100,40 @@ public final class Agent implements AutoCloseable {
     }
     LOG.info("calyx-agent {} serving on {} (node {}, etcd {}, state {})",
         AgentMain.version(), config.socket(), config.nodeName(), config.etcdEndpoints(), config.stateDir());
-    return new Agent(config, server, store, ipam, netlink, pending, startBackground(config, store, netlink, plugin));
+    return new Agent(config, server, store, ipam, netlink, pending, startBackground(config, store, netlink, plugin, mesos));
+  }
+
+  /** The Mesos agent's operator API client of the reclaimer; a bad CA or secret file fails the start. */
+  private static Optional<MesosAgentClient> mesosClient(AgentConfig config) throws IOException {
+    if (config.reclaim().isEmpty()) {
+      return Optional.empty();
+    }
+    AgentConfig.Reclaim r = config.reclaim().get();
+    MesosAgentClient.Options options = MesosAgentClient.Options.of(config.mesosAgentEndpoint()).withTimeout(r.timeout())
+        .withInsecure(config.mesosInsecure());
+    if (config.mesosCaFile().isPresent()) {
+      options = options.withCaFile(config.mesosCaFile().get());
+    }
+    if (r.principal().isPresent()) {
+      String secret = Files.readString(r.secretFile().orElseThrow()).strip();
+      if (secret.isEmpty()) {
+        throw new IOException("--mesos-secret-file: " + r.secretFile().get() + " is empty");
+      }
+      options = options.withCredentials(new MesosAgentClient.Credentials(r.principal().get(), secret));
+    }
+    try {
+      return Optional.of(new MesosAgentClient(options));
+    } catch (IOException e) {
+      throw new IOException("--mesos-ca-file: " + e.getMessage(), e);
+    }
   }
 
   /**
    * Node registration and heartbeat, block routes, and recovery of endpoints against the kernel: all in
    * the background, each retried until etcd answers, so the agent serves at once.
    */
-  private static List<AutoCloseable> startBackground(AgentConfig config, Datastore store, NetlinkPool netlink, CalyxHandler plugin) {
+  private static List<AutoCloseable> startBackground(AgentConfig config, Datastore store, NetlinkPool netlink, CalyxHandler plugin,
+      Optional<MesosAgentClient> mesos) {
     Clock clock = Clock.systemUTC();
     Node node = netlink.with(nl -> new Node(config.nodeName(), HostAddresses.of(IpFamily.V4, config.hostIp(), nl),
         HostAddresses.of(IpFamily.V6, config.hostIp(), nl), AgentMain.version(), clock.instant(), clock.instant()));
@@ -116,7 +145,19 @@ public final class Agent implements AutoCloseable {
     RouteSync routes = new RouteSync(store, config.nodeName(), new NetlinkRouteTable(netlink), ROUTE_RESYNC_EVERY, clock).start();
     EndpointRecovery recovery = plugin.recovery();
     Maintenance recovering = new Maintenance("recovery", recovery::run, RECOVERY_EVERY, RETRY).start();
-    return List.of(heartbeat, routes, recovering);
+    List<AutoCloseable> jobs = new java.util.ArrayList<>(List.of(heartbeat, routes, recovering));
+    if (mesos.isPresent()) {
+      AgentConfig.Reclaim r = config.reclaim().orElseThrow();
+      Reclaimer reclaimer = new Reclaimer(Reclaimer.fromMesos(mesos.get(), new CniCheckpointDir(r.cniDir())), new LeakTracker(r.grace()),
+          store, config.nodeName(), plugin, clock);
+      jobs.add(new Maintenance("reclaim", reclaimer::round, r.interval(), r.interval()).start());
+      jobs.add(mesos.get());
+      LOG.info("reclaim: addresses of containers the Mesos agent at {} (and {}) has not known for {} are released",
+          config.mesosAgentEndpoint(), r.cniDir(), r.grace());
+    } else {
+      LOG.info("reclaim: disabled (--no-reclaim); only DEL releases addresses");
+    }
+    return jobs;
   }
 
   public AgentConfig config() {

@@ -4,6 +4,7 @@ import io.calyx.core.InvalidValueException;
 import io.calyx.core.net.IpAddress;
 import java.net.URI;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +27,7 @@ import java.util.regex.Pattern;
  * @param mesosInsecure skip verifying an https Mesos agent
  * @param dataplaneNetns the namespace whose side of the veths calyx wires (default: the agent's own); for
  *     simulating several hosts on one machine without moving the agent
+ * @param reclaim how leaked addresses are found (the Mesos agent's containers), or empty when disabled
  */
 public record AgentConfig(
     List<URI> etcdEndpoints,
@@ -38,10 +40,25 @@ public record AgentConfig(
     URI mesosAgentEndpoint,
     Optional<Path> mesosCaFile,
     boolean mesosInsecure,
-    Optional<Path> dataplaneNetns) {
+    Optional<Path> dataplaneNetns,
+    Optional<Reclaim> reclaim) {
 
   public static final Path DEFAULT_SOCKET = Path.of("/run/calyx/agent.sock");
   public static final String DEFAULT_MESOS_AGENT = "http://127.0.0.1:5051";
+
+  public static final Path DEFAULT_MESOS_CNI_DIR = Path.of("/var/run/mesos/isolators/network/cni");
+
+  /**
+   * The leak reclaimer's settings.
+   *
+   * @param timeout bounds each request to the Mesos agent
+   * @param principal with {@code secretFile}: HTTP Basic credentials for the Mesos agent
+   * @param secretFile the file holding the principal's secret (one line)
+   * @param cniDir Mesos' CNI checkpoint directory
+   * @param grace how long a container must be unknown before its addresses are released
+   * @param interval how often to compare
+   */
+  public record Reclaim(Duration timeout, Optional<String> principal, Optional<Path> secretFile, Path cniDir, Duration grace, Duration interval) {}
 
   /** Files of etcd client TLS. */
   public record EtcdTls(Path caCert, Path cert, Path key) {}
@@ -52,13 +69,26 @@ public record AgentConfig(
   public record Raw(
       String etcdEndpoints, String etcdCaCert, String etcdCert, String etcdKey, String nodeName, String socket,
       String hostIp, String stateDir, String hostAllowPorts, String mesosAgentEndpoint, String mesosCaFile, boolean mesosInsecure,
-      String dataplaneNetns) {
+      String dataplaneNetns, RawReclaim reclaim) {
+    /** Without reclaim flags (all defaults). */
+    public Raw(String etcdEndpoints, String etcdCaCert, String etcdCert, String etcdKey, String nodeName, String socket,
+        String hostIp, String stateDir, String hostAllowPorts, String mesosAgentEndpoint, String mesosCaFile, boolean mesosInsecure,
+        String dataplaneNetns) {
+      this(etcdEndpoints, etcdCaCert, etcdCert, etcdKey, nodeName, socket, hostIp, stateDir, hostAllowPorts, mesosAgentEndpoint,
+          mesosCaFile, mesosInsecure, dataplaneNetns, RawReclaim.DEFAULTS);
+    }
+
     /** Without {@code --dataplane-netns}. */
     public Raw(String etcdEndpoints, String etcdCaCert, String etcdCert, String etcdKey, String nodeName, String socket,
         String hostIp, String stateDir, String hostAllowPorts, String mesosAgentEndpoint, String mesosCaFile, boolean mesosInsecure) {
       this(etcdEndpoints, etcdCaCert, etcdCert, etcdKey, nodeName, socket, hostIp, stateDir, hostAllowPorts, mesosAgentEndpoint,
           mesosCaFile, mesosInsecure, null);
     }
+  }
+
+  /** The reclaimer's flags as given; null = not given. */
+  public record RawReclaim(boolean disabled, String timeout, String principal, String secretFile, String cniDir, String grace, String interval) {
+    public static final RawReclaim DEFAULTS = new RawReclaim(false, null, null, null, null, null, null);
   }
 
   /**
@@ -81,6 +111,9 @@ public record AgentConfig(
     Optional<IpAddress> hostIp = Optional.ofNullable(raw.hostIp()).map(ip -> IpAddress.parse("--host-ip", ip));
     Path stateDir = raw.stateDir() != null ? absolute("--state-dir", raw.stateDir()) : Path.of("/var/lib/calyx", node);
     URI mesos = url("--mesos-agent-endpoint", raw.mesosAgentEndpoint() != null ? raw.mesosAgentEndpoint() : DEFAULT_MESOS_AGENT);
+    if (raw.mesosInsecure() && raw.mesosCaFile() != null) {
+      throw new InvalidValueException("--mesos-insecure", "cannot be combined with --mesos-ca-file (verify with the CA, or not at all)");
+    }
     return new AgentConfig(
         endpoints,
         etcdTls(raw),
@@ -92,7 +125,47 @@ public record AgentConfig(
         mesos,
         Optional.ofNullable(raw.mesosCaFile()).map(f -> readableFile("--mesos-ca-file", f)),
         raw.mesosInsecure(),
-        Optional.ofNullable(raw.dataplaneNetns()).map(f -> readableFile("--dataplane-netns", f)));
+        Optional.ofNullable(raw.dataplaneNetns()).map(f -> readableFile("--dataplane-netns", f)),
+        reclaim(raw.reclaim()));
+  }
+
+  private static Optional<Reclaim> reclaim(RawReclaim r) {
+    if (r.disabled()) {
+      return Optional.empty();
+    }
+    Duration timeout = duration("--mesos-timeout", r.timeout() != null ? r.timeout() : "5s", Duration.ofMillis(100), Duration.ofMinutes(5));
+    if ((r.principal() == null) != (r.secretFile() == null)) {
+      throw new InvalidValueException("--mesos-principal", "--mesos-principal and --mesos-secret-file go together");
+    }
+    if (r.principal() != null && (r.principal().isEmpty() || r.principal().contains(":") || r.principal().chars().anyMatch(Character::isISOControl))) {
+      throw new InvalidValueException("--mesos-principal", InvalidValueException.quote(r.principal()) + " is not a valid principal (non-empty, no ':')");
+    }
+    Duration grace = duration("--reclaim-grace", r.grace() != null ? r.grace() : "10m", Duration.ZERO, Duration.ofDays(30));
+    Duration interval = duration("--reclaim-interval", r.interval() != null ? r.interval() : "60s", Duration.ofMillis(100), Duration.ofDays(1));
+    return Optional.of(new Reclaim(timeout, Optional.ofNullable(r.principal()),
+        Optional.ofNullable(r.secretFile()).map(f -> readableFile("--mesos-secret-file", f)),
+        r.cniDir() != null ? absolute("--mesos-cni-dir", r.cniDir()) : DEFAULT_MESOS_CNI_DIR, grace, interval));
+  }
+
+  private static final Pattern DURATION = Pattern.compile("([0-9]{1,9})(ms|s|m|h)?");
+
+  /** {@code 500ms}, {@code 30s}, {@code 10m}, {@code 1h}; a bare number is seconds. */
+  static Duration duration(String flag, String text, Duration min, Duration max) {
+    java.util.regex.Matcher m = DURATION.matcher(text.strip());
+    if (!m.matches()) {
+      throw new InvalidValueException(flag, InvalidValueException.quote(text) + " is not a duration (e.g. 30s, 10m, 1h, 500ms)");
+    }
+    long n = Long.parseLong(m.group(1));
+    Duration d = switch (m.group(2) == null ? "s" : m.group(2)) {
+      case "ms" -> Duration.ofMillis(n);
+      case "m" -> Duration.ofMinutes(n);
+      case "h" -> Duration.ofHours(n);
+      default -> Duration.ofSeconds(n);
+    };
+    if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+      throw new InvalidValueException(flag, InvalidValueException.quote(text) + " is out of range (" + min + " to " + max + ")");
+    }
+    return d;
   }
 
   private static List<URI> etcdEndpoints(String text) {

@@ -61,6 +61,29 @@ public final class AgentMain implements Callable<Integer> {
   @Option(names = "--mesos-insecure", description = "do not verify an https Mesos agent's certificate")
   boolean mesosInsecure;
 
+  @Option(names = "--mesos-timeout", paramLabel = "DURATION", description = "bound on each request to the Mesos agent (default: 5s)")
+  String mesosTimeout;
+
+  @Option(names = "--mesos-principal", paramLabel = "NAME", description = "principal for the Mesos agent's HTTP authentication (with --mesos-secret-file)")
+  String mesosPrincipal;
+
+  @Option(names = "--mesos-secret-file", paramLabel = "FILE", description = "file holding that principal's secret")
+  String mesosSecretFile;
+
+  @Option(names = "--mesos-cni-dir", paramLabel = "DIR",
+      description = "Mesos' CNI checkpoint directory (default: " + "/var/run/mesos/isolators/network/cni" + "; <work_dir>/isolators/network/cni with --network_cni_root_dir_persist)")
+  String mesosCniDir;
+
+  @Option(names = "--reclaim-grace", paramLabel = "DURATION",
+      description = "release a container's addresses once the Mesos agent has not known it for this long (default: 10m)")
+  String reclaimGrace;
+
+  @Option(names = "--reclaim-interval", paramLabel = "DURATION", description = "how often to compare with the Mesos agent (default: 60s)")
+  String reclaimInterval;
+
+  @Option(names = "--no-reclaim", description = "never release addresses on the Mesos agent's word (only DEL releases)")
+  boolean noReclaim;
+
   @Option(names = "--dataplane-netns", paramLabel = "PATH",
       description = "wire the host side of containers in this network namespace instead of the agent's own (simulated hosts)")
   String dataplaneNetns;
@@ -96,7 +119,8 @@ public final class AgentMain implements Callable<Integer> {
     try {
       config = AgentConfig.validate(
           new AgentConfig.Raw(etcdEndpoints, etcdCaCert, etcdCert, etcdKey, nodeName, socket, hostIp, stateDir,
-              hostAllowPorts, mesosAgentEndpoint, mesosCaFile, mesosInsecure, dataplaneNetns),
+              hostAllowPorts, mesosAgentEndpoint, mesosCaFile, mesosInsecure, dataplaneNetns,
+              new AgentConfig.RawReclaim(noReclaim, mesosTimeout, mesosPrincipal, mesosSecretFile, mesosCniDir, reclaimGrace, reclaimInterval)),
           hostName());
     } catch (InvalidValueException e) {
       throw new IllegalArgumentException(e.getMessage());

@@ -55,4 +55,39 @@ class AgentConfigTest {
     refused(new AgentConfig.Raw("http://e:1", "/nonexistent/ca", "/etc/hostname", "/etc/hostname", null, null, null, null, null, null, null, false),
         "--etcd-cacert", "not a readable file");
   }
+
+  private static AgentConfig.Raw reclaim(AgentConfig.RawReclaim r, String caFile, boolean insecure) {
+    return new AgentConfig.Raw("http://e:1", null, null, null, "n", null, null, null, null, "https://10.0.0.5:5051", caFile, insecure, null, r);
+  }
+
+  @Test
+  void reclaimDefaultsAndFlags() {
+    AgentConfig.Reclaim d = AgentConfig.validate(raw("http://e:1", null, null, null, null), "n").reclaim().orElseThrow();
+    assertThat(d.grace()).isEqualTo(java.time.Duration.ofMinutes(10));
+    assertThat(d.interval()).isEqualTo(java.time.Duration.ofSeconds(60));
+    assertThat(d.timeout()).isEqualTo(java.time.Duration.ofSeconds(5));
+    assertThat(d.cniDir()).isEqualTo(Path.of("/var/run/mesos/isolators/network/cni"));
+    AgentConfig.Reclaim r = AgentConfig.validate(reclaim(new AgentConfig.RawReclaim(false, "500ms", "calyx", "/etc/hostname",
+        "/var/lib/mesos/isolators/network/cni", "1h", "30"), null, false), "n").reclaim().orElseThrow();
+    assertThat(r.timeout()).isEqualTo(java.time.Duration.ofMillis(500));
+    assertThat(r.grace()).isEqualTo(java.time.Duration.ofHours(1));
+    assertThat(r.interval()).isEqualTo(java.time.Duration.ofSeconds(30));
+    assertThat(r.principal()).contains("calyx");
+    assertThat(AgentConfig.validate(reclaim(new AgentConfig.RawReclaim(true, null, null, null, null, null, null), null, false), "n").reclaim())
+        .as("--no-reclaim").isEmpty();
+  }
+
+  @Test
+  void refusesBadReclaimFlags() {
+    AgentConfig.RawReclaim none = AgentConfig.RawReclaim.DEFAULTS;
+    refused(reclaim(none, "/etc/hostname", true), "--mesos-insecure", "cannot be combined with --mesos-ca-file");
+    refused(reclaim(new AgentConfig.RawReclaim(false, "soon", null, null, null, null, null), null, false), "--mesos-timeout", "not a duration");
+    refused(reclaim(new AgentConfig.RawReclaim(false, "0s", null, null, null, null, null), null, false), "--mesos-timeout", "out of range");
+    refused(reclaim(new AgentConfig.RawReclaim(false, null, "calyx", null, null, null, null), null, false), "--mesos-principal", "go together");
+    refused(reclaim(new AgentConfig.RawReclaim(false, null, "a:b", "/etc/hostname", null, null, null), null, false), "--mesos-principal", "no ':'");
+    refused(reclaim(new AgentConfig.RawReclaim(false, null, "calyx", "/nonexistent", null, null, null), null, false), "--mesos-secret-file", "not a readable file");
+    refused(reclaim(new AgentConfig.RawReclaim(false, null, null, null, "relative/dir", null, null), null, false), "--mesos-cni-dir", "absolute");
+    refused(reclaim(new AgentConfig.RawReclaim(false, null, null, null, null, "-1m", null), null, false), "--reclaim-grace", "not a duration");
+    refused(reclaim(new AgentConfig.RawReclaim(false, null, null, null, null, null, "0"), null, false), "--reclaim-interval", "out of range");
+  }
 }

@@ -8,11 +8,11 @@ import java.util.List;
 import java.util.Map;
 
 /** Calls the real calyx forwarder the way Mesos does (cleared environment, checkpointed stdin). */
-final class Cni {
+public final class Cni {
   private Cni() {}
 
   /** Runs {@code command}; {@code target} null leaves CNI_NETNS unset (a DEL after a reboot). */
-  static ForwarderRun call(String command, String container, Netns target, String ifname, String conf) {
+  public static ForwarderRun call(String command, String container, Netns target, String ifname, String conf) {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("CNI_COMMAND", command);
     env.put("CNI_CONTAINERID", container);
@@ -26,7 +26,7 @@ final class Cni {
   }
 
   /** The IPv4 address of a successful ADD's 0.2.0 result (asserting success and a /32). */
-  static String ip4(ForwarderRun add) {
+  public static String ip4(ForwarderRun add) {
     assertThat(add.exit()).as(add.stdout() + add.stderr()).isZero();
     String cidr = add.json().get("ip4").get("ip").textValue();
     assertThat(cidr).endsWith("/32");
@@ -34,19 +34,19 @@ final class Cni {
   }
 
   /** A calyx network config with Mesos args, as Mesos checkpoints it. */
-  static String conf(String network, String pool, java.nio.file.Path socket, String networkInfo) {
+  public static String conf(String network, String pool, java.nio.file.Path socket, String networkInfo) {
     return "{\"args\":{\"org.apache.mesos\":{\"network_info\":" + networkInfo + "}},\"cniVersion\":\"0.2.0\","
         + "\"ipam\":{\"pools\":[\"" + pool + "\"],\"type\":\"calyx-ipam\"},\"name\":\"" + network + "\",\"agent_socket\":\""
         + socket + "\",\"type\":\"calyx\"}";
   }
 
   /** One ping with a 1 s wait; true when answered. */
-  static boolean ping(Netns from, String to) {
+  public static boolean ping(Netns from, String to) {
     return from.exec("ping", "-c", "1", "-W", "1", to).exitCode() == 0;
   }
 
   /** Polls {@code condition} every 100 ms for at most {@code seconds}; true once it holds. */
-  static boolean eventually(int seconds, java.util.function.BooleanSupplier condition) throws InterruptedException {
+  public static boolean eventually(int seconds, java.util.function.BooleanSupplier condition) throws InterruptedException {
     long until = System.nanoTime() + seconds * 1_000_000_000L;
     while (System.nanoTime() < until) {
       if (condition.getAsBoolean()) {

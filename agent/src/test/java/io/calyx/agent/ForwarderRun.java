@@ -13,10 +13,10 @@ import java.util.List;
 import java.util.Map;
 
 /** Runs the real native forwarder with an emptied environment, as Mesos does, and captures its outcome. */
-record ForwarderRun(int exit, String stdout, String stderr, Duration took) {
-  static final Path BINARY = Path.of(System.getProperty("calyx.forwarder", "../cni-plugin/target/native/calyx"));
+public record ForwarderRun(int exit, String stdout, String stderr, Duration took) {
+  public static final Path BINARY = Path.of(System.getProperty("calyx.forwarder", "../cni-plugin/target/native/calyx"));
 
-  static ForwarderRun run(List<String> prefix, Path binary, Map<String, String> env, String stdin) {
+  public static ForwarderRun run(List<String> prefix, Path binary, Map<String, String> env, String stdin) {
     List<String> cmd = new ArrayList<>(prefix);
     cmd.addAll(List.of("env", "-i"));
     env.forEach((k, v) -> cmd.add(k + "=" + v));
@@ -25,17 +25,17 @@ record ForwarderRun(int exit, String stdout, String stderr, Duration took) {
     return new ForwarderRun(t.exitCode(), t.stdout(), t.stderr(), t.took());
   }
 
-  static ForwarderRun run(Map<String, String> env, String stdin) {
+  public static ForwarderRun run(Map<String, String> env, String stdin) {
     return run(List.of(), BINARY, env, stdin);
   }
 
-  JsonNode json() {
+  public JsonNode json() {
     assertThat(stdout.strip().lines()).as(stdout).hasSize(1);
     return Json.parse(stdout.getBytes(StandardCharsets.UTF_8), "stdout");
   }
 
   /** Asserts exit 1 and one CNI error JSON with {@code code}; returns it. */
-  JsonNode error(int code) {
+  public JsonNode error(int code) {
     assertThat(exit).as(stdout + stderr).isEqualTo(1);
     JsonNode e = json();
     assertThat(e.get("code").intValue()).as(stdout).isEqualTo(code);

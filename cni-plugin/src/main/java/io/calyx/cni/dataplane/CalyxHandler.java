@@ -197,45 +197,67 @@ public final class CalyxHandler implements CniHandler {
   public void del(DelRequest r) {
     HandleId handle = HandleId.of(r.conf().name(), r.attachment());
     locked(handle, r.deadline(), () -> {
-      String hostVeth = VethNames.hostSide(handle);
-      // The kernel takes ~20 ms to unregister a veth. Meanwhile: cut the container off (its host routes),
-      // delete its record and release its addresses; the routes go before the release, so a released
-      // address is never routed into the old veth.
-      java.util.concurrent.CompletableFuture<Boolean> released = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-        boolean routesGone = endpoints.get(handle, r.deadline()).map(e -> {
-          try {
-            dataplane.removeHostRoutes(hostVeth, e.ips());
-            return true;
-          } catch (NativeException ex) {
-            LOG.warn("DEL {}: removing host routes failed: {}", handle, ex.getMessage());
-            return false;
-          }
-        }).orElse(false);
-        endpoints.delete(handle, r.deadline());
-        if (routesGone) {
-          addresses.release(handle, r.deadline());
-        }
-        return routesGone;
-      }, VIRTUAL);
-      try {
-        dataplane.tearDown(hostVeth);
-      } catch (NativeException e) {
-        LOG.warn("DEL {}: removing {} failed: {}", handle, hostVeth, e.getMessage());
-      }
-      try {
-        if (!join(released)) {
-          // No record told which routes to remove first: release only now that the veth is gone.
-          addresses.release(handle, r.deadline());
-        }
-      } catch (DatastoreUnavailableException | CniException e) {
-        if (e instanceof CniException c && c.code() != CniException.TRY_AGAIN_LATER) {
-          throw c;
-        }
-        journal.record(handle);
-        LOG.warn("DEL {}: datastore unavailable; release journalled and completed when it returns", handle);
-      }
+      unwire(handle, r.deadline());
       return null;
     });
+  }
+
+  /**
+   * Releases a leaked allocation the way a DEL without a network namespace would (veth, routes, record,
+   * addresses), but only if {@code stillLeaked}, evaluated under the handle's lock, still says so: the
+   * reclaimer re-reads the record there, so a request that got in first wins.
+   *
+   * @return whether it was released
+   */
+  public boolean reclaim(HandleId handle, java.util.function.BooleanSupplier stillLeaked, Deadline deadline) {
+    return locked(handle, deadline, () -> {
+      if (!stillLeaked.getAsBoolean()) {
+        return false;
+      }
+      unwire(handle, deadline);
+      return true;
+    });
+  }
+
+  /** DEL's work, under the handle's lock. */
+  private void unwire(HandleId handle, Deadline deadline) {
+    String hostVeth = VethNames.hostSide(handle);
+    // The kernel takes ~20 ms to unregister a veth. Meanwhile: cut the container off (its host routes),
+    // delete its record and release its addresses; the routes go before the release, so a released
+    // address is never routed into the old veth.
+    java.util.concurrent.CompletableFuture<Boolean> released = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      boolean routesGone = endpoints.get(handle, deadline).map(e -> {
+        try {
+          dataplane.removeHostRoutes(hostVeth, e.ips());
+          return true;
+        } catch (NativeException ex) {
+          LOG.warn("DEL {}: removing host routes failed: {}", handle, ex.getMessage());
+          return false;
+        }
+      }).orElse(false);
+      endpoints.delete(handle, deadline);
+      if (routesGone) {
+        addresses.release(handle, deadline);
+      }
+      return routesGone;
+    }, VIRTUAL);
+    try {
+      dataplane.tearDown(hostVeth);
+    } catch (NativeException e) {
+      LOG.warn("DEL {}: removing {} failed: {}", handle, hostVeth, e.getMessage());
+    }
+    try {
+      if (!join(released)) {
+        // No record told which routes to remove first: release only now that the veth is gone.
+        addresses.release(handle, deadline);
+      }
+    } catch (DatastoreUnavailableException | CniException e) {
+      if (e instanceof CniException c && c.code() != CniException.TRY_AGAIN_LATER) {
+        throw c;
+      }
+      journal.record(handle);
+      LOG.warn("DEL {}: datastore unavailable; release journalled and completed when it returns", handle);
+    }
   }
 
   private static final java.util.concurrent.Executor VIRTUAL = r -> Thread.ofVirtual().start(r);
