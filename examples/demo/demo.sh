@@ -141,7 +141,7 @@ ip -n "$host_ns" addr add "$host_ip/32" dev lo
 
 step "Starting calyx-agent"
 "$tree/bin/calyx-agent" --etcd-endpoints "http://127.0.0.1:$port" --nodename demo-host --socket "$socket" \
-  --state-dir "$work/state" --dataplane-netns "/var/run/netns/$host_ns" 2>"$work/agent.log" &
+  --state-dir "$work/state" --dataplane-netns "/var/run/netns/$host_ns" --no-reclaim 2>"$work/agent.log" &
 agent_pid=$!
 for _ in $(seq 1 600); do
   [ -S "$socket" ] && break

@@ -75,6 +75,11 @@ class ReferencePluginsTest {
       assertThat(IpPrefix.parseNetwork("p", pool).contains(io.calyx.core.net.IpAddress.parse("a", ipA))).isTrue();
       assertThat(a.exec("ip", "-o", "addr", "show", "dev", "eth0").stdout()).contains(ipA + "/");
       assertThat(a.exec("ping", "-c", "1", "-W", "2", ipB).exitCode()).as("container a reaches b over " + plugin).isZero();
+      // The agent blackholes its block in this namespace; the bridge's subnet route for the same block
+      // must stay in force (the blackhole has a higher metric).
+      assertThat(Cni.eventually(10, () -> host.exec("ip", "route", "show", "proto", "80").stdout().contains("blackhole")))
+          .as("the agent routed its block").isTrue();
+      assertThat(a.exec("ping", "-c", "1", "-W", "2", ipB).exitCode()).as("still reachable with the blackhole in place").isZero();
       assertThat(admin.list(Keys.HANDLES + net + ":", soon()).kvs()).hasSize(2);
 
       String prevA = conf.substring(0, conf.length() - 1) + ",\"prevResult\":" + addA.stdout().strip() + "}";

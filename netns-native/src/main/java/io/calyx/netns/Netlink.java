@@ -277,6 +277,9 @@ public final class Netlink implements AutoCloseable {
         .attr(Rtnl.RTA_DST, r.dst().network().address().toBytes());
     r.gateway().ifPresent(g -> req.attr(Rtnl.RTA_GATEWAY, g.toBytes()));
     r.oif().ifPresent(o -> req.attrInt(Rtnl.RTA_OIF, o));
+    if (r.metric() != 0) {
+      req.attrInt(Rtnl.RTA_PRIORITY, r.metric());
+    }
     return req;
   }
 
@@ -319,7 +322,8 @@ public final class Netlink implements AutoCloseable {
       IpAddress dstAddr = dst != null ? IpAddress.ofBytes(dst) : IpAddress.ofBytes(new byte[family.bytes()]);
       Optional<IpAddress> gw = Optional.ofNullable(a.get(Rtnl.RTA_GATEWAY)).map(IpAddress::ofBytes);
       OptionalInt oif = NlMessage.int32(a, Rtnl.RTA_OIF).map(OptionalInt::of).orElse(OptionalInt.empty());
-      out.add(new Route(new IpPrefix(dstAddr, m.u8(1)), gw, oif, m.u8(6), m.u8(5), m.u8(7), (m.i32(8) & Rtnl.RTNH_F_ONLINK) != 0));
+      out.add(new Route(new IpPrefix(dstAddr, m.u8(1)), gw, oif, m.u8(6), m.u8(5), m.u8(7), (m.i32(8) & Rtnl.RTNH_F_ONLINK) != 0,
+          NlMessage.int32(a, Rtnl.RTA_PRIORITY).orElse(0)));
     }
     return out;
   }

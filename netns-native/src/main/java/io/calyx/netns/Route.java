@@ -16,8 +16,26 @@ import java.util.OptionalInt;
  * @param protocol RTPROT_* (calyx marks its own routes with {@link #PROTOCOL_CALYX})
  * @param type RTN_UNICAST or RTN_BLACKHOLE
  * @param onlink whether the gateway is on-link without a matching connected route
+ * @param metric the route's priority (lower wins); 0 is the kernel's default for IPv4
  */
-public record Route(IpPrefix dst, Optional<IpAddress> gateway, OptionalInt oif, int scope, int protocol, int type, boolean onlink) {
+public record Route(IpPrefix dst, Optional<IpAddress> gateway, OptionalInt oif, int scope, int protocol, int type, boolean onlink, int metric) {
+  /** A route without an explicit metric. */
+  public Route(IpPrefix dst, Optional<IpAddress> gateway, OptionalInt oif, int scope, int protocol, int type, boolean onlink) {
+    this(dst, gateway, oif, scope, protocol, type, onlink, 0);
+  }
+
+  /**
+   * The metric of calyx's block routes: higher (less preferred) than connected routes (0 for IPv4, 256 for
+   * IPv6), so a blackhole for a block never displaces the subnet route of a bridge that calyx-ipam gives
+   * that block's addresses to, and an operator's own route for a block wins over calyx's.
+   */
+  public static final int BLOCK_METRIC = 1500;
+
+  /** The same route with {@code metric}. */
+  public Route withMetric(int metric) {
+    return new Route(dst, gateway, oif, scope, protocol, type, onlink, metric);
+  }
+
   /** The protocol number calyx puts on routes it creates, so it never touches routes it did not make. */
   public static final int PROTOCOL_CALYX = 80;
 

@@ -24,7 +24,7 @@ public final class NetlinkRouteTable implements RouteTable {
     netlink.with(nl -> {
       for (IpFamily f : IpFamily.values()) {
         for (Route r : nl.routes(f)) {
-          if (r.protocol() != Route.PROTOCOL_CALYX) {
+          if (r.protocol() != Route.PROTOCOL_CALYX || r.metric() != Route.BLOCK_METRIC) {
             continue;
           }
           if (r.isBlackhole()) {
@@ -53,6 +53,6 @@ public final class NetlinkRouteTable implements RouteTable {
   }
 
   private static Route kernelRoute(BlockRoute r) {
-    return r.via().map(gw -> Route.via(r.block(), gw)).orElseGet(() -> Route.blackhole(r.block()));
+    return r.via().map(gw -> Route.via(r.block(), gw)).orElseGet(() -> Route.blackhole(r.block())).withMetric(Route.BLOCK_METRIC);
   }
 }
