@@ -24,7 +24,8 @@ public final class InMemoryNftApplier implements NftApplier {
 
   private State state;
   private final List<NftBatch> applied = new ArrayList<>();
-  private String failNext;
+  private String failMessage;
+  private int failures;
 
   /** The table's content. */
   private static final class State {
@@ -47,10 +48,9 @@ public final class InMemoryNftApplier implements NftApplier {
 
   @Override
   public synchronized void apply(NftBatch batch) {
-    if (failNext != null) {
-      String m = failNext;
-      failNext = null;
-      throw new NftException("nft refused the batch", m);
+    if (failures > 0) {
+      failures--;
+      throw new NftException("nft refused the batch", failMessage);
     }
     State s = state == null ? null : state.copy();
     for (NftCommand c : batch.commands()) {
@@ -240,9 +240,10 @@ public final class InMemoryNftApplier implements NftApplier {
     return List.copyOf(applied);
   }
 
-  /** Makes the next {@link #apply} fail with {@code message} (as a refused batch would). */
-  public synchronized void failNext(String message) {
-    failNext = message;
+  /** Makes the next {@code times} calls of {@link #apply} fail with {@code message} (as refused batches would). */
+  public synchronized void failNext(int times, String message) {
+    failures = times;
+    failMessage = message;
   }
 
   /** Simulates someone running {@code nft delete table inet calyx} (drift). */
