@@ -40,15 +40,43 @@ class PolicyEngineRandomTest {
   @RepeatedTest(8)
   void randomOperationsKeepKernelModelAndInputsEqual() {
     long seed = new Random().nextLong();
-    Random r = new Random(seed);
     InMemoryNftApplier nft = new InMemoryNftApplier();
-    PolicyEngine engine = new PolicyEngine(NODE, PORTS, nft, ProfileLoader.DEFAULTS);
-    Map<String, Endpoint> endpoints = new HashMap<>(); // the test's record, by key
-    Map<GroupName, Profile> profiles = new HashMap<>();
-    engine.reconcile(List.of(), List.of());
-    long fulls = engine.stats().fullReplacements();
+    RandomOps ops = new RandomOps(seed, new PolicyEngine(NODE, PORTS, nft, ProfileLoader.DEFAULTS));
     for (int step = 0; step < 300; step++) {
-      String ctx = "seed " + seed + " step " + step;
+      String ctx = ops.step();
+      Ruleset expected = ops.expected();
+      assertThat(nft.readTable()).as(ctx + ": the kernel holds the applied model").contains(expected.snapshot());
+      for (String chain : expected.chainNames()) {
+        assertThat(nft.rules(chain)).as(ctx + ": rules of " + chain).isEqualTo(expected.chain(chain).orElseThrow().rules());
+      }
+    }
+    assertThat(ops.engine.repair()).as("seed " + seed).isEmpty();
+  }
+
+  /**
+   * One random sequence: each {@link #step} makes one call on the engine, records the inputs the test
+   * believes in, and checks the engine's models against them.
+   */
+  static final class RandomOps {
+    final long seed;
+    final Random r;
+    final PolicyEngine engine;
+    final Map<String, Endpoint> endpoints = new HashMap<>(); // the test's record, by key
+    final Map<GroupName, Profile> profiles = new HashMap<>();
+    long fulls;
+    int step;
+
+    RandomOps(long seed, PolicyEngine engine) {
+      this.seed = seed;
+      this.r = new Random(seed);
+      this.engine = engine;
+      engine.reconcile(List.of(), List.of());
+      fulls = engine.stats().fullReplacements();
+    }
+
+    /** Makes one random call and checks the models; returns the context for messages. */
+    String step() {
+      String ctx = "seed " + seed + " step " + step++;
       int op = r.nextInt(100);
       if (op < 30) {
         int c = r.nextInt(12);
@@ -80,15 +108,15 @@ class PolicyEngineRandomTest {
         fulls++;
       }
       assertThat(engine.stats().fullReplacements()).as(ctx + ": no batch was refused").isEqualTo(fulls);
-      Ruleset expected = expected(endpoints, profiles);
+      Ruleset expected = expected();
       assertThat(engine.model().applied()).as(ctx + ": applied == computed from scratch").isEqualTo(expected);
       assertThat(engine.model().desired()).as(ctx).isEqualTo(expected);
-      assertThat(nft.readTable()).as(ctx + ": the kernel holds the applied model").contains(expected.snapshot());
-      for (String chain : expected.chainNames()) {
-        assertThat(nft.rules(chain)).as(ctx + ": rules of " + chain).isEqualTo(expected.chain(chain).orElseThrow().rules());
-      }
+      return ctx;
     }
-    assertThat(engine.repair()).as("seed " + seed).isEmpty();
+
+    Ruleset expected() {
+      return PolicyEngineRandomTest.expected(endpoints, profiles);
+    }
   }
 
   private static Ruleset expected(Map<String, Endpoint> endpoints, Map<GroupName, Profile> profiles) {
