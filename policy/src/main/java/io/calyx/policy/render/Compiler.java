@@ -21,8 +21,8 @@ import java.util.function.Function;
  * Pure functions from policy inputs to chains, and {@link #full} which builds a whole desired
  * {@link Ruleset} from scratch (what {@link PolicyModel} maintains incrementally; tests compare the two).
  *
- * <p>Layout: two base chains on the forward hook, {@code egress} (priority 0) then {@code ingress}
- * (priority 1), dispatch by interface through the verdict maps to the endpoint chains. An accept in the first
+ * <p>Layout: two base chains on the forward hook, {@code from_endpoints} (priority 0) then
+ * {@code to_endpoints} (priority 1), dispatch by interface through the verdict maps to the endpoint chains. An accept in the first
  * base chain only ends that chain, so a packet between two local containers passes the sender's egress and
  * then the receiver's ingress; a drop anywhere is final. Unknown {@code cali*} interfaces are dropped (a
  * container is never reachable before its policy is in place). The host's own traffic to its containers uses

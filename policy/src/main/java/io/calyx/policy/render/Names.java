@@ -23,9 +23,12 @@ public final class Names {
   /** Verdict maps: host veth name to the endpoint's ingress (traffic to it) and egress chain. */
   public static final String MAP_IN = "endpoints_in";
   public static final String MAP_OUT = "endpoints_out";
-  /** Base chains. */
-  public static final String BASE_EGRESS = "egress";
-  public static final String BASE_INGRESS = "ingress";
+  /**
+   * Base chains. Not "ingress"/"egress": those are nft keywords (netdev hooks), which a newer nft could
+   * refuse as chain names.
+   */
+  public static final String BASE_EGRESS = "from_endpoints";
+  public static final String BASE_INGRESS = "to_endpoints";
   public static final String BASE_INPUT = "host_input";
   public static final String ENDPOINT_TO_HOST = "endpoint_to_host";
 

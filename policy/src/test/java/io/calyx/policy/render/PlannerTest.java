@@ -50,21 +50,21 @@ class PlannerTest {
         add table inet calyx
         add map inet calyx endpoints_in { type ifname : verdict; }
         add map inet calyx endpoints_out { type ifname : verdict; }
-        add chain inet calyx egress { type filter hook forward priority 0; policy accept; }
         add chain inet calyx endpoint_to_host
+        add chain inet calyx from_endpoints { type filter hook forward priority 0; policy accept; }
         add chain inet calyx host_input { type filter hook input priority 0; policy accept; }
-        add chain inet calyx ingress { type filter hook forward priority 1; policy accept; }
-        add rule inet calyx egress ct state established,related accept
-        add rule inet calyx egress iifname vmap @endpoints_out
-        add rule inet calyx egress iifname "cali*" drop
+        add chain inet calyx to_endpoints { type filter hook forward priority 1; policy accept; }
         add rule inet calyx endpoint_to_host ct state established,related accept
         add rule inet calyx endpoint_to_host icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert } accept
         add rule inet calyx endpoint_to_host meta l4proto { tcp, udp } th dport 5051 accept
         add rule inet calyx endpoint_to_host drop
+        add rule inet calyx from_endpoints ct state established,related accept
+        add rule inet calyx from_endpoints iifname vmap @endpoints_out
+        add rule inet calyx from_endpoints iifname "cali*" drop
         add rule inet calyx host_input iifname "cali*" goto endpoint_to_host
-        add rule inet calyx ingress ct state established,related accept
-        add rule inet calyx ingress oifname vmap @endpoints_in
-        add rule inet calyx ingress oifname "cali*" drop
+        add rule inet calyx to_endpoints ct state established,related accept
+        add rule inet calyx to_endpoints oifname vmap @endpoints_in
+        add rule inet calyx to_endpoints oifname "cali*" drop
         """);
   }
 
