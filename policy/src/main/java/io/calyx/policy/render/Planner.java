@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * Turns the difference between the applied and the desired {@link Ruleset} into one nft batch. Incremental
@@ -201,9 +200,5 @@ public final class Planner {
 
   private static List<String> sorted(java.util.Collection<String> names) {
     return names.stream().sorted().toList();
-  }
-
-  static boolean same(Ruleset a, Ruleset b) {
-    return Objects.equals(a, b);
   }
 }
