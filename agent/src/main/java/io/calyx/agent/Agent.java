@@ -5,6 +5,8 @@ import io.calyx.agent.mesos.LeakTracker;
 import io.calyx.agent.mesos.MesosAgentClient;
 import io.calyx.agent.mesos.Reclaimer;
 import io.calyx.agent.node.HostAddresses;
+import io.calyx.agent.policy.PolicySync;
+import io.calyx.policy.nft.LibnftablesApplier;
 import java.util.Optional;
 import io.calyx.agent.node.NodeRegistration;
 import io.calyx.agent.routes.NetlinkRouteTable;
@@ -64,6 +66,8 @@ public final class Agent implements AutoCloseable {
   /** How often routes are fully re-read from etcd and the kernel (changes apply at once through watches). */
   static final Duration ROUTE_RESYNC_EVERY = Duration.ofMinutes(2);
   private static final Duration RETRY = Duration.ofSeconds(2);
+  /** How often the nftables table is read back and repaired if someone changed it. */
+  static final Duration POLICY_REPAIR_EVERY = Duration.ofSeconds(60);
 
   /**
    * Prepares the state directory, wires the backends and starts serving. etcd is contacted on first use,
@@ -84,7 +88,9 @@ public final class Agent implements AutoCloseable {
     PendingReleases pending = new PendingReleases(config.stateDir());
     pending.start(addresses, endpoints);
     Optional<MesosAgentClient> mesos = mesosClient(config);
-    CalyxHandler plugin = new CalyxHandler(addresses, new NetlinkDataplane(netlink, dataplaneFd), endpoints, pending, Clock.systemUTC());
+    PolicySync policy = new PolicySync(store, config.nodeName(), config.hostAllowPorts(), nftables(config, dataplaneFd), POLICY_REPAIR_EVERY,
+        Clock.systemUTC()).start();
+    CalyxHandler plugin = new CalyxHandler(addresses, new NetlinkDataplane(netlink, dataplaneFd), endpoints, pending, policy, Clock.systemUTC());
     CniHandler ipamPlugin = new IpamHandler(addresses);
     CniDispatcher dispatcher = new CniDispatcher(Map.of(Role.PLUGIN, plugin, Role.IPAM, ipamPlugin));
     AgentServer server;
@@ -92,6 +98,7 @@ public final class Agent implements AutoCloseable {
       server = AgentServer.start(config.socket(), dispatcher, PeerPolicy.forThisProcess(), Clock.systemUTC());
     } catch (IOException e) {
       mesos.ifPresent(MesosAgentClient::close);
+      policy.close();
       pending.close();
       ipam.close();
       store.close();
@@ -100,7 +107,26 @@ public final class Agent implements AutoCloseable {
     }
     LOG.info("calyx-agent {} serving on {} (node {}, etcd {}, state {})",
         AgentMain.version(), config.socket(), config.nodeName(), config.etcdEndpoints(), config.stateDir());
-    return new Agent(config, server, store, ipam, netlink, pending, startBackground(config, store, netlink, plugin, mesos));
+    return new Agent(config, server, store, ipam, netlink, pending, startBackground(config, store, netlink, plugin, mesos, policy));
+  }
+
+  /**
+   * The nftables context of the namespace calyx wires (its own thread, entered into that namespace for
+   * good). nftables is required: without it no group policy could be enforced.
+   */
+  private static LibnftablesApplier nftables(AgentConfig config, java.util.OptionalInt dataplaneFd) throws IOException {
+    if (!LibnftablesApplier.isAvailable()) {
+      throw new IOException("nftables (libnftables.so.1) is not installed; calyx enforces group policy with it (apt-get install nftables)");
+    }
+    try {
+      if (dataplaneFd.isEmpty()) {
+        return LibnftablesApplier.open();
+      }
+      String where = config.dataplaneNetns().orElseThrow().toString();
+      return LibnftablesApplier.open("calyx-nft", where, () -> Namespaces.enterPermanently(dataplaneFd.getAsInt(), where));
+    } catch (RuntimeException e) {
+      throw new IOException("cannot open nftables: " + e.getMessage(), e);
+    }
   }
 
   /** The Mesos agent's operator API client of the reclaimer; a bad CA or secret file fails the start. */
@@ -133,7 +159,7 @@ public final class Agent implements AutoCloseable {
    * the background, each retried until etcd answers, so the agent serves at once.
    */
   private static List<AutoCloseable> startBackground(AgentConfig config, Datastore store, NetlinkPool netlink, CalyxHandler plugin,
-      Optional<MesosAgentClient> mesos) {
+      Optional<MesosAgentClient> mesos, PolicySync policy) {
     Clock clock = Clock.systemUTC();
     Node node = netlink.with(nl -> new Node(config.nodeName(), HostAddresses.of(IpFamily.V4, config.hostIp(), nl),
         HostAddresses.of(IpFamily.V6, config.hostIp(), nl), AgentMain.version(), clock.instant(), clock.instant()));
@@ -145,7 +171,7 @@ public final class Agent implements AutoCloseable {
     RouteSync routes = new RouteSync(store, config.nodeName(), new NetlinkRouteTable(netlink), ROUTE_RESYNC_EVERY, clock).start();
     EndpointRecovery recovery = plugin.recovery();
     Maintenance recovering = new Maintenance("recovery", recovery::run, RECOVERY_EVERY, RETRY).start();
-    List<AutoCloseable> jobs = new java.util.ArrayList<>(List.of(heartbeat, routes, recovering));
+    List<AutoCloseable> jobs = new java.util.ArrayList<>(List.of(heartbeat, routes, recovering, policy));
     if (mesos.isPresent()) {
       AgentConfig.Reclaim r = config.reclaim().orElseThrow();
       Reclaimer reclaimer = new Reclaimer(Reclaimer.fromMesos(mesos.get(), new CniCheckpointDir(r.cniDir())), new LeakTracker(r.grace()),

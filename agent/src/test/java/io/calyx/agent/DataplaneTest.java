@@ -129,7 +129,12 @@ class DataplaneTest {
 
     assertThat(ping(a, ipB)).as("container to container on one host").isTrue();
     assertThat(ping(host, ipA)).as("host to container").isTrue();
-    assertThat(ping(a, "10.250.0.1")).as("container to host").isTrue();
+    // Group policy: a container reaches its host only on the Mesos agent's port (5051), not by ping.
+    try (io.calyx.testkit.NetnsTcp tcp = new io.calyx.testkit.NetnsTcp()) {
+      tcp.listen(host, 5051);
+      assertThat(tcp.reaches(a, "10.250.0.1", 5051)).as("container to the host's agent port").isTrue();
+    }
+    assertThat(ping(a, "10.250.0.1")).as("container to host, other traffic").isFalse();
 
     String endpointKey = Endpoint.key(node, HandleId.parse("calyx-net:c-a:eth0"));
     assertThat(admin.get(endpointKey, soon())).hasValueSatisfying(kv -> assertThat(kv.valueText())

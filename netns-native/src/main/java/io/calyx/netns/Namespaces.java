@@ -48,6 +48,18 @@ public final class Namespaces {
     }
   }
 
+  /**
+   * Moves the calling thread into the namespace of {@code nsFd} for good: for a dedicated platform thread
+   * whose sockets must all live there (e.g. an nftables context). Refused on a virtual thread, whose
+   * carrier would be left in the wrong namespace.
+   */
+  public static void enterPermanently(int nsFd, String what) {
+    if (Thread.currentThread().isVirtual()) {
+      throw new NativeException("entering " + what + " needs a dedicated platform thread, not a virtual thread");
+    }
+    Libc.setns(nsFd, what);
+  }
+
   /** Closes a namespace fd opened with {@link #open}. */
   public static void close(int fd) {
     Libc.close(fd);

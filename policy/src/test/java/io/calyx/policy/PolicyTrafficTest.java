@@ -1,5 +1,6 @@
 package io.calyx.policy;
 
+import io.calyx.testkit.NetnsThreads;
 import static io.calyx.policy.Fixtures.endpoint;
 import static io.calyx.policy.Fixtures.handle;
 import static io.calyx.policy.Fixtures.veth;

@@ -1,5 +1,6 @@
 package io.calyx.policy;
 
+import io.calyx.testkit.NetnsThreads;
 import io.calyx.testkit.Netns;
 import io.calyx.testkit.NetnsExtension.NetnsFactory;
 import java.io.IOException;

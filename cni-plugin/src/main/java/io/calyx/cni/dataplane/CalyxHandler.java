@@ -45,11 +45,14 @@ public final class CalyxHandler implements CniHandler {
   private final Dataplane dataplane;
   private final Endpoints endpoints;
   private final ReleaseJournal journal;
+  private final EndpointPolicy policy;
   private final Clock clock;
   private final KeyedLocks locks = new KeyedLocks();
 
-  public CalyxHandler(AddressManager addresses, Dataplane dataplane, Endpoints endpoints, ReleaseJournal journal, Clock clock) {
+  public CalyxHandler(AddressManager addresses, Dataplane dataplane, Endpoints endpoints, ReleaseJournal journal, EndpointPolicy policy,
+      Clock clock) {
     this.addresses = addresses;
+    this.policy = policy;
     this.dataplane = dataplane;
     this.endpoints = endpoints;
     this.journal = journal;
@@ -70,7 +73,7 @@ public final class CalyxHandler implements CniHandler {
 
   /** Recovery of this node's endpoints against the kernel, sharing this handler's locks. */
   public EndpointRecovery recovery() {
-    return new EndpointRecovery(addresses, dataplane, endpoints, journal, locks, clock);
+    return new EndpointRecovery(addresses, dataplane, endpoints, journal, policy, locks, clock);
   }
 
   @Override
@@ -93,6 +96,9 @@ public final class CalyxHandler implements CniHandler {
     // The endpoint record is written while the container side is being configured; it is deleted again
     // if the wiring fails, so no record outlives a failed ADD.
     java.util.concurrent.atomic.AtomicReference<java.util.concurrent.CompletableFuture<Void>> record = new java.util.concurrent.atomic.AtomicReference<>();
+    // The policy goes in force while the container side is configured too: traffic to or from a calyx veth
+    // without policy is dropped, so the container is never open before it, and is reachable once ADD returns.
+    java.util.concurrent.atomic.AtomicReference<java.util.concurrent.CompletableFuture<Void>> protection = new java.util.concurrent.atomic.AtomicReference<>();
     Dataplane.Wired wired;
     try {
       wired = dataplane.setUp(plumbing, containerMac -> {
@@ -100,12 +106,20 @@ public final class CalyxHandler implements CniHandler {
         Endpoint endpoint = new Endpoint(handle, endpoints.node(), hostVeth, containerMac, ips[0], r.spec().groups(), r.spec().labels(),
             r.netns(), clock.instant());
         record.set(java.util.concurrent.CompletableFuture.runAsync(() -> endpoints.put(endpoint, r.deadline()), VIRTUAL));
+        protection.set(java.util.concurrent.CompletableFuture.runAsync(() -> policy.apply(endpoint, r.deadline()), VIRTUAL));
         return ips[0];
       });
       if (record.get() != null) {
         join(record.get());
       }
+      if (protection.get() != null) {
+        join(protection.get());
+      }
     } catch (RuntimeException e) {
+      if (protection.get() != null) {
+        protection.get().handle((ok, err) -> null).join();
+        policy.remove(handle);
+      }
       rollBack(handle, hostVeth, allocation, record.get(), r.deadline());
       if (e instanceof NativeException n) {
         throw new CniException(CniException.INTERNAL, "cannot wire " + r.attachment() + " in " + r.netns() + ": " + n.getMessage(), "");
@@ -222,6 +236,7 @@ public final class CalyxHandler implements CniHandler {
   /** DEL's work, under the handle's lock. */
   private void unwire(HandleId handle, Deadline deadline) {
     String hostVeth = VethNames.hostSide(handle);
+    policy.remove(handle);
     // The kernel takes ~20 ms to unregister a veth. Meanwhile: cut the container off (its host routes),
     // delete its record and release its addresses; the routes go before the release, so a released
     // address is never routed into the old veth.

@@ -41,6 +41,7 @@ public final class EndpointRecovery {
   private final Dataplane dataplane;
   private final Endpoints endpoints;
   private final ReleaseJournal journal;
+  private final EndpointPolicy policy;
   private final KeyedLocks locks;
   private final Clock clock;
 
@@ -51,8 +52,10 @@ public final class EndpointRecovery {
     }
   }
 
-  EndpointRecovery(AddressManager addresses, Dataplane dataplane, Endpoints endpoints, ReleaseJournal journal, KeyedLocks locks, Clock clock) {
+  EndpointRecovery(AddressManager addresses, Dataplane dataplane, Endpoints endpoints, ReleaseJournal journal, EndpointPolicy policy,
+      KeyedLocks locks, Clock clock) {
     this.addresses = addresses;
+    this.policy = policy;
     this.dataplane = dataplane;
     this.endpoints = endpoints;
     this.journal = journal;
@@ -105,6 +108,7 @@ public final class EndpointRecovery {
     if (!endpoints.deleteIfUnchanged(seen.handle(), current.get().modRevision(), deadline)) {
       return false;
     }
+    policy.remove(seen.handle());
     try {
       addresses.release(seen.handle(), deadline);
     } catch (RuntimeException ex) {

@@ -116,7 +116,9 @@ public final class NetlinkDataplane implements Dataplane {
       // even where proxy ARP would not answer (a host without a route to 169.254.1.1 elsewhere).
       container.setPermanentNeighbor(inner.index(), gw, HOST_MAC);
       container.replaceRoute(Route.link(IpPrefix.host(gw), inner.index()));
-      container.replaceRoute(Route.via(IpPrefix.parseNetwork("dst", "0.0.0.0/0"), gw, inner.index(), false));
+      // onlink: the gateway is on this link whatever the /32 route to it says; a second interface of the
+      // same container (another network, wired in parallel) replaces that /32 route with its own.
+      container.replaceRoute(Route.via(IpPrefix.parseNetwork("dst", "0.0.0.0/0"), gw, inner.index(), true));
     }
     if (v6) {
       container.replaceRoute(Route.via(IpPrefix.parseNetwork("dst", "::/0"), IpAddress.parse("gateway", GATEWAY_V6), inner.index(), true));

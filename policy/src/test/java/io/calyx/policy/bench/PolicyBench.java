@@ -8,7 +8,7 @@ import io.calyx.core.NetworkName;
 import io.calyx.core.endpoint.Endpoint;
 import io.calyx.core.net.IpAddress;
 import io.calyx.core.net.IpPrefix;
-import io.calyx.policy.NetnsThreads;
+import io.calyx.testkit.NetnsThreads;
 import io.calyx.policy.PolicyEngine;
 import io.calyx.policy.ProfileLoader;
 import io.calyx.policy.nft.LibnftablesApplier;

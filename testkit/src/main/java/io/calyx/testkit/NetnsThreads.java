@@ -1,6 +1,5 @@
-package io.calyx.policy;
+package io.calyx.testkit;
 
-import io.calyx.testkit.Netns;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
