@@ -4,8 +4,8 @@
 # Brings up a private etcd and a calyx-agent, then launches five "containers" (network namespaces) through
 # the calyx CNI plugin exactly as a Mesos agent does for Marathon apps: the checkpointed network config
 # with args["org.apache.mesos"]["network_info"] on stdin (compact, sorted keys), an emptied environment.
-# Two apps in group "web", two in "db", one in "public". Then two more containers through the reference
-# ptp plugin with calyx-ipam. Everything happens in namespaces the demo creates (the agent wires the host
+# Two apps in group "web", two in "db", one in "public", and probes that show the group policy at work.
+# Then two more containers through the reference ptp plugin with calyx-ipam. Everything happens in namespaces the demo creates (the agent wires the host
 # side in a demo "host" namespace), so this machine's own network is not touched, and everything is
 # removed on exit unless --keep is given.
 set -euo pipefail
@@ -141,7 +141,7 @@ ip -n "$host_ns" addr add "$host_ip/32" dev lo
 
 step "Starting calyx-agent"
 "$tree/bin/calyx-agent" --etcd-endpoints "http://127.0.0.1:$port" --nodename demo-host --socket "$socket" \
-  --state-dir "$work/state" --dataplane-netns "/var/run/netns/$host_ns" --no-reclaim 2>"$work/agent.log" &
+  --state-dir "$work/state" --dataplane-netns "/var/run/netns/$host_ns" --host-ip "$host_ip" --no-reclaim 2>"$work/agent.log" &
 agent_pid=$!
 for _ in $(seq 1 600); do
   [ -S "$socket" ] && break
@@ -188,25 +188,45 @@ ctl endpoint list | sed 's/^/  /'
 step "calyxctl ipam show --show-blocks"
 ctl ipam show --show-blocks | sed 's/^/  /'
 
-step "Traffic (ping, one packet each)"
-probe() {
-  local from=$1 to_name=$2 to_ip=$3 ns
-  if [ "$from" = host ]; then ns=$host_ns; else ns=$(netns_of "$from"); fi
-  if ip netns exec "$ns" ping -c 1 -W 2 "$to_ip" >/dev/null 2>&1; then r=reachable; else r=unreachable; fi
-  printf '  %-6s -> %-6s %-15s %s\n' "$from" "$to_name" "$to_ip" "$r"
+step "Group policy: who may reach whom (nftables table inet calyx, in force before each ADD returned)"
+unexpected=0
+verdict() {
+  local what=$1 got=$2 want=$3
+  if [ "$got" = "$want" ]; then mark="as expected"; else mark="UNEXPECTED (wanted: $want)"; unexpected=1; fi
+  printf '  %-44s %-12s %s\n' "$what" "$got" "$mark"
 }
-probe web-1 web-2 "${ip_of[web-2]}"
-probe db-1 db-2 "${ip_of[db-2]}"
-probe db-1 web-1 "${ip_of[web-1]}"
-probe web-2 pub-1 "${ip_of[pub-1]}"
-probe host web-1 "${ip_of[web-1]}"
-probe web-1 host "$host_ip"
+ns_of() { if [ "$1" = host ]; then echo "$host_ns"; else netns_of "$1"; fi; }
+ping_probe() {
+  local from=$1 to=$2 to_ip=$3 want=$4 r
+  if ip netns exec "$(ns_of "$from")" ping -c 1 -W 1 "$to_ip" >/dev/null 2>&1; then r=reachable; else r=blocked; fi
+  verdict "ping $from -> $to ($to_ip)" "$r" "$want"
+}
+# A TCP SYN to a port nobody listens on is answered (RST) when the firewall lets it through, and gets no
+# answer at all when it is dropped.
+tcp_probe() {
+  local from=$1 to=$2 to_ip=$3 port=$4 want=$5 rc r
+  rc=0
+  ip netns exec "$(ns_of "$from")" timeout 2 bash -c "exec 3<>/dev/tcp/$to_ip/$port" 2>/dev/null || rc=$?
+  if [ "$rc" -eq 124 ]; then r=blocked; else r=reachable; fi
+  verdict "tcp $from -> $to:$port" "$r" "$want"
+}
+ping_probe web-1 web-2 "${ip_of[web-2]}" reachable
+ping_probe db-1 db-2 "${ip_of[db-2]}" reachable
+ping_probe db-1 web-1 "${ip_of[web-1]}" blocked
+ping_probe web-1 db-1 "${ip_of[db-1]}" blocked
+ping_probe db-2 pub-1 "${ip_of[pub-1]}" reachable
+ping_probe web-2 pub-1 "${ip_of[pub-1]}" reachable
+ping_probe host web-1 "${ip_of[web-1]}" reachable
+tcp_probe web-1 host "$host_ip" 5051 reachable
+tcp_probe web-1 host "$host_ip" 22 blocked
 cat <<EOF
 
-  Every container has its own address from etcd (a /32 behind the 169.254.1.1 gateway), reaches the others
-  and the host, and the host reaches it. Group policy (only web may reach web, only db may reach db,
-  anyone may reach public) is not enforced in this build yet: db-1 still reaches web-1.
+  Every container has its own address from etcd (a /32 behind the 169.254.1.1 gateway). A group accepts
+  traffic only from its members (web from web, db from db), public from anyone; the host always reaches
+  its containers, and a container reaches its host only on the Mesos agent's port (5051). The rules:
+  ip netns exec $host_ns nft list table inet calyx   ($(ip netns exec "$host_ns" nft list table inet calyx | grep -c 'chain ') chains, $(ip netns exec "$host_ns" nft list table inet calyx | grep -c 'set ') sets)
 EOF
+[ "$unexpected" -eq 0 ] || fail "a probe did not give what group policy promises (see above)"
 
 step "calyx-ipam under the reference ptp plugin"
 for c in "${ptp_containers[@]}"; do
