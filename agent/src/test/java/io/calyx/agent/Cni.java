@@ -56,4 +56,26 @@ public final class Cni {
     }
     return condition.getAsBoolean();
   }
+
+  /** A deadline 10 s from now. */
+  public static io.calyx.core.Deadline soon() {
+    return io.calyx.core.Deadline.in(java.time.Duration.ofSeconds(10), java.time.Clock.systemUTC());
+  }
+
+  /** Adds {@code cidr} as a pool unless an earlier test (the etcd is shared) already did. */
+  public static void ensurePool(io.calyx.core.store.Datastore admin, String cidr) {
+    try {
+      new io.calyx.ipam.Pools(admin, java.time.Clock.systemUTC()).add(io.calyx.core.net.IpPrefix.parseNetwork("p", cidr),
+          java.util.Optional.empty(), soon());
+    } catch (IllegalArgumentException e) {
+      // shared etcd: added by an earlier test
+    }
+  }
+
+  /** Deletes a test's temporary directory and everything in it. */
+  public static void deleteTree(java.nio.file.Path dir) throws java.io.IOException {
+    try (var files = java.nio.file.Files.walk(dir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    }
+  }
 }

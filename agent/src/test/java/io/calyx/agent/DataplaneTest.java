@@ -62,11 +62,7 @@ class DataplaneTest {
     // The "host" has an address of its own, which containers must be able to reach (the Mesos agent).
     assertThat(host.exec("ip", "addr", "add", "10.250.0.1/32", "dev", "lo").exitCode()).isZero();
     admin = EtcdDatastore.connect(List.of(URI.create(etcd.endpoint())));
-    try {
-      new Pools(admin, Clock.systemUTC()).add(IpPrefix.parseNetwork("p", POOL), Optional.empty(), soon());
-    } catch (IllegalArgumentException e) {
-      // shared etcd: added by an earlier test
-    }
+    Cni.ensurePool(admin, POOL);
     node = "dp-host-" + dir.getFileName();
     agent = Agent.start(AgentConfig.validate(new AgentConfig.Raw(etcd.endpoint(), null, null, null, node, dir.resolve("a.sock").toString(),
         null, dir.resolve("state").toString(), null, null, null, false, host.path().toString()), "x"));
@@ -76,13 +72,7 @@ class DataplaneTest {
   void stop() throws Exception {
     agent.close();
     admin.close();
-    try (var files = Files.walk(dir)) {
-      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
-  }
-
-  private static Deadline soon() {
-    return Deadline.in(Duration.ofSeconds(10), Clock.systemUTC());
+    Cni.deleteTree(dir);
   }
 
   private String conf(String network, String networkInfo) {
@@ -137,7 +127,7 @@ class DataplaneTest {
     assertThat(ping(a, "10.250.0.1")).as("container to host, other traffic").isFalse();
 
     String endpointKey = Endpoint.key(node, HandleId.parse("calyx-net:c-a:eth0"));
-    assertThat(admin.get(endpointKey, soon())).hasValueSatisfying(kv -> assertThat(kv.valueText())
+    assertThat(admin.get(endpointKey, Cni.soon())).hasValueSatisfying(kv -> assertThat(kv.valueText())
         .contains("\"host_veth\":\"" + veth + "\"").contains("\"groups\":[\"web\"]").contains("\"app\":\"web\""));
 
     ForwarderRun again = cni("ADD", "c-a", a, "eth0", conf("calyx-net", ni));
@@ -153,8 +143,8 @@ class DataplaneTest {
     assertThat(host.exec("ip", "link", "show", veth).exitCode()).as("host veth gone").isNotZero();
     assertThat(a.exec("ip", "link", "show", "eth0").exitCode()).as("container side gone").isNotZero();
     assertThat(ipJson(host, "route", "show", ipA)).isEmpty();
-    assertThat(admin.get(endpointKey, soon())).isEmpty();
-    assertThat(admin.get(Keys.HANDLES + "calyx-net:c-a:eth0", soon())).isEmpty();
+    assertThat(admin.get(endpointKey, Cni.soon())).isEmpty();
+    assertThat(admin.get(Keys.HANDLES + "calyx-net:c-a:eth0", Cni.soon())).isEmpty();
     assertThat(cni("DEL", "c-a", a, "eth0", conf("calyx-net", ni)).exit()).as("DEL again").isZero();
     assertThat(cni("DEL", "c-a", null, "eth0", conf("calyx-net", ni)).exit()).as("DEL without CNI_NETNS").isZero();
     assertThat(cni("DEL", "c-b", null, "eth0", conf("calyx-net", ni)).exit()).as("DEL after reboot (no netns)").isZero();
@@ -205,7 +195,7 @@ class DataplaneTest {
       for (Future<ForwarderRun> f : dels) {
         assertThat(f.get().exit()).isZero();
       }
-      assertThat(admin.list(Keys.HANDLES + "calyx-net:burst", soon()).kvs()).isEmpty();
+      assertThat(admin.list(Keys.HANDLES + "calyx-net:burst", Cni.soon()).kvs()).isEmpty();
       assertThat(ipJson(host, "link", "show").findValuesAsText("ifname").stream().filter(n -> n.startsWith("cali")).count())
           .as("only pp's and multi's veths remain").isEqualTo(3);
     } finally {
@@ -222,7 +212,7 @@ class DataplaneTest {
         Map.of("CNI_COMMAND", "ADD", "CNI_CONTAINERID", "ghost", "CNI_NETNS", "/var/run/netns/calyx-no-such-ns", "CNI_IFNAME", "eth0"),
         conf("calyx-net", ni));
     assertThat(noNs.error(999).get("msg").textValue()).contains("No such file or directory");
-    assertThat(admin.get(Keys.HANDLES + "calyx-net:ghost:eth0", soon())).as("allocation rolled back").isEmpty();
+    assertThat(admin.get(Keys.HANDLES + "calyx-net:ghost:eth0", Cni.soon())).as("allocation rolled back").isEmpty();
     assertThat(cni("DEL", "ghost", null, "eth0", conf("calyx-net", ni)).exit()).isZero();
   }
 
@@ -243,7 +233,7 @@ class DataplaneTest {
     long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (System.nanoTime() < until) {
       try {
-        if (admin.get(Keys.HANDLES + "calyx-net:outage:eth0", soon()).isEmpty()) {
+        if (admin.get(Keys.HANDLES + "calyx-net:outage:eth0", Cni.soon()).isEmpty()) {
           break;
         }
       } catch (io.calyx.core.store.DatastoreUnavailableException e) {
@@ -251,7 +241,7 @@ class DataplaneTest {
       }
       Thread.sleep(200);
     }
-    assertThat(admin.get(Keys.HANDLES + "calyx-net:outage:eth0", soon())).as("released once etcd is back").isEmpty();
+    assertThat(admin.get(Keys.HANDLES + "calyx-net:outage:eth0", Cni.soon())).as("released once etcd is back").isEmpty();
 
   }
 
@@ -267,9 +257,9 @@ class DataplaneTest {
     String ip = ip4(cni("ADD", "half", a, "eth0", conf("calyx-net", ni)));
     String veth = VethNames.hostSide(HandleId.parse("calyx-net:half:eth0"));
     assertThat(host.exec("ip", "link", "del", veth).exitCode()).isZero();
-    assertThat(admin.get(Keys.HANDLES + "calyx-net:half:eth0", soon())).isPresent();
+    assertThat(admin.get(Keys.HANDLES + "calyx-net:half:eth0", Cni.soon())).isPresent();
     assertThat(cni("DEL", "half", a, "eth0", conf("calyx-net", ni)).exit()).isZero();
-    assertThat(admin.get(Keys.HANDLES + "calyx-net:half:eth0", soon())).isEmpty();
+    assertThat(admin.get(Keys.HANDLES + "calyx-net:half:eth0", Cni.soon())).isEmpty();
     assertThat(ipJson(host, "route", "show", ip)).isEmpty();
 
     // T17: a static address request gets exactly that address, or a clear error.
@@ -287,7 +277,7 @@ class DataplaneTest {
   @Test
   void dualStackContainersReachEachOtherOverIpv6() throws Exception {
     try {
-      new Pools(admin, Clock.systemUTC()).add(IpPrefix.parseNetwork("p", "fd96::/64"), Optional.empty(), soon());
+      new Pools(admin, Clock.systemUTC()).add(IpPrefix.parseNetwork("p", "fd96::/64"), Optional.empty(), Cni.soon());
     } catch (IllegalArgumentException e) {
       // shared etcd
     }
@@ -306,7 +296,7 @@ class DataplaneTest {
     assertThat(host.exec("ping", "-6", "-c", "1", "-W", "2", v6a.substring(0, v6a.indexOf('/'))).exitCode()).as("v6 host to container").isZero();
     assertThat(cni("DEL", "v6a", a, "eth0", dual).exit()).isZero();
     assertThat(cni("DEL", "v6b", b, "eth0", dual).exit()).isZero();
-    assertThat(admin.list(Keys.HANDLES + "calyx-dual:", soon()).kvs()).isEmpty();
+    assertThat(admin.list(Keys.HANDLES + "calyx-dual:", Cni.soon()).kvs()).isEmpty();
   }
 
   @Test
@@ -338,7 +328,7 @@ class DataplaneTest {
     long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (System.nanoTime() < until) {
       try {
-        if (admin.get(Keys.HANDLES + "calyx-net:orphan:eth0", soon()).isEmpty()) {
+        if (admin.get(Keys.HANDLES + "calyx-net:orphan:eth0", Cni.soon()).isEmpty()) {
           break;
         }
       } catch (io.calyx.core.store.DatastoreUnavailableException e) {
@@ -346,7 +336,7 @@ class DataplaneTest {
       }
       Thread.sleep(200);
     }
-    assertThat(admin.get(Keys.HANDLES + "calyx-net:orphan:eth0", soon())).as("no allocation left").isEmpty();
-    assertThat(admin.get(Endpoint.key(node, HandleId.parse("calyx-net:orphan:eth0")), soon())).as("no endpoint left").isEmpty();
+    assertThat(admin.get(Keys.HANDLES + "calyx-net:orphan:eth0", Cni.soon())).as("no allocation left").isEmpty();
+    assertThat(admin.get(Endpoint.key(node, HandleId.parse("calyx-net:orphan:eth0")), Cni.soon())).as("no endpoint left").isEmpty();
   }
 }

@@ -59,11 +59,7 @@ class MultiHostTest {
     dir = Files.createTempDirectory(Path.of("/tmp"), "cmh");
     prefix = "mh-" + dir.getFileName().toString().substring(3) + "-";
     admin = EtcdDatastore.connect(List.of(URI.create(etcd.endpoint())));
-    try {
-      new Pools(admin, Clock.systemUTC()).add(IpPrefix.parseNetwork("p", POOL), Optional.empty(), soon());
-    } catch (IllegalArgumentException e) {
-      // shared etcd: added by an earlier test
-    }
+    Cni.ensurePool(admin, POOL);
     fabric = Fabric.create(factory, 3);
     for (int i = 1; i <= 3; i++) {
       agents[i] = startAgent(i);
@@ -84,13 +80,7 @@ class MultiHostTest {
       }
     }
     admin.close();
-    try (var files = Files.walk(dir)) {
-      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
-  }
-
-  private static Deadline soon() {
-    return Deadline.in(Duration.ofSeconds(10), Clock.systemUTC());
+    Cni.deleteTree(dir);
   }
 
   private String add(int host, String container, Netns target) {
@@ -140,7 +130,7 @@ class MultiHostTest {
     String block3 = blockOf(ip3, routes1);
     assertThat(routes1).contains("blackhole " + block1, block2 + " via 192.0.2.2", block3 + " via 192.0.2.3");
     assertThat(calyxRoutes(h2)).contains("blackhole " + block2, block1 + " via 192.0.2.1", block3 + " via 192.0.2.3");
-    Node registered = NodeCodec.decode("n", admin.get(Node.key(prefix + 2), soon()).orElseThrow().value());
+    Node registered = NodeCodec.decode("n", admin.get(Node.key(prefix + 2), Cni.soon()).orElseThrow().value());
     assertThat(registered.ipv4()).as("host address found from the default route").contains(IpAddress.parse("ip", "192.0.2.2"));
 
     // The agent of host 1 stops: routes and containers stay; it comes back and wires new containers.
@@ -158,17 +148,17 @@ class MultiHostTest {
     agents[3].close();
     agents[3] = null;
     NodeRemoval removal = new NodeRemoval(admin);
-    assertThatThrownBy(() -> removal.remove(prefix + 3, false, Instant.now(), Node.ALIVE_WITHIN, soon()))
+    assertThatThrownBy(() -> removal.remove(prefix + 3, false, Instant.now(), Node.ALIVE_WITHIN, Cni.soon()))
         .isInstanceOf(InvalidValueException.class).hasMessageContaining("is alive");
-    assertThatThrownBy(() -> removal.remove(prefix + 3, false, Instant.now().plus(Duration.ofMinutes(5)), Node.ALIVE_WITHIN, soon()))
+    assertThatThrownBy(() -> removal.remove(prefix + 3, false, Instant.now().plus(Duration.ofMinutes(5)), Node.ALIVE_WITHIN, Cni.soon()))
         .isInstanceOf(InvalidValueException.class).hasMessageContaining("1 endpoint(s) and 1 allocated address(es)");
-    NodeRemoval.Removed removed = removal.remove(prefix + 3, true, Instant.now(), Node.ALIVE_WITHIN, soon());
+    NodeRemoval.Removed removed = removal.remove(prefix + 3, true, Instant.now(), Node.ALIVE_WITHIN, Cni.soon());
     assertThat(removed.blocks()).isEqualTo(1);
     assertThat(removed.endpoints()).isEqualTo(1);
     assertThat(Cni.eventually(10, () -> !calyxRoutes(h1).toString().contains("192.0.2.3") && !calyxRoutes(h2).toString().contains("192.0.2.3")))
         .as("routes to the removed host are gone: " + calyxRoutes(h1) + calyxRoutes(h2)).isTrue();
     assertThat(Cni.ping(c1, ip3)).isFalse();
     assertThat(Cni.ping(c1, ip2)).as("the others still talk").isTrue();
-    assertThat(admin.get(Node.key(prefix + 3), soon())).isEmpty();
+    assertThat(admin.get(Node.key(prefix + 3), Cni.soon())).isEmpty();
   }
 }

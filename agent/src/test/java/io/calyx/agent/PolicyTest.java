@@ -52,11 +52,7 @@ class PolicyTest {
     dir = Files.createTempDirectory(Path.of("/tmp"), "cpo");
     net = "po-" + dir.getFileName().toString().substring(3);
     admin = EtcdDatastore.connect(List.of(URI.create(etcd.endpoint())));
-    try {
-      new Pools(admin, Clock.systemUTC()).add(IpPrefix.parseNetwork("p", POOL), Optional.empty(), soon());
-    } catch (IllegalArgumentException e) {
-      // shared etcd: added by an earlier test
-    }
+    Cni.ensurePool(admin, POOL);
     fabric = Fabric.create(factory, 2);
     for (int i = 1; i <= 2; i++) {
       agents[i] = Agent.start(AgentConfig.validate(new AgentConfig.Raw(etcd.endpoint(), null, null, null, net + "-h" + i,
@@ -74,13 +70,7 @@ class PolicyTest {
       }
     }
     admin.close();
-    try (var files = Files.walk(dir)) {
-      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
-  }
-
-  private static Deadline soon() {
-    return Deadline.in(Duration.ofSeconds(10), Clock.systemUTC());
+    Cni.deleteTree(dir);
   }
 
   /** A container listening on APP, wired on {@code host} with this NetworkInfo's groups and labels. */
@@ -131,11 +121,11 @@ class PolicyTest {
 
     // An operator lets prod into qa: agents apply the edit live.
     Profiles profiles = new Profiles(admin);
-    Profile qaProfile = profiles.get(GroupName.of("qa"), soon()).orElseThrow();
+    Profile qaProfile = profiles.get(GroupName.of("qa"), Cni.soon()).orElseThrow();
     String edited = new String(io.calyx.policy.store.ProfileCodec.encode(qaProfile), java.nio.charset.StandardCharsets.UTF_8)
         .replace("\"ingress\":[", "\"ingress\":[{\"action\":\"allow\",\"source\":{\"group\":\"prod\"}},");
     profiles.put(io.calyx.policy.store.ProfileCodec.decode(Profiles.key(GroupName.of("qa")), edited.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
-        soon());
+        Cni.soon());
     assertThat(Cni.eventually(10, () -> tcp.reaches(web, qaIp, APP))).as("prod may now connect to qa").isTrue();
     assertThat(tcp.blocked(labelled, qaIp, APP)).as("frontend still may not").isTrue();
 

@@ -50,11 +50,7 @@ class RecoveryTest {
     host = factory.create();
     assertThat(host.exec("ip", "addr", "add", "10.250.0.1/32", "dev", "lo").exitCode()).isZero();
     admin = EtcdDatastore.connect(List.of(URI.create(etcd.endpoint())));
-    try {
-      new Pools(admin, Clock.systemUTC()).add(IpPrefix.parseNetwork("p", POOL), Optional.empty(), soon());
-    } catch (IllegalArgumentException e) {
-      // shared etcd: added by an earlier test
-    }
+    Cni.ensurePool(admin, POOL);
     node = "rc-" + dir.getFileName().toString().substring(3);
     agent = startAgent();
   }
@@ -70,13 +66,7 @@ class RecoveryTest {
       agent.close();
     }
     admin.close();
-    try (var files = Files.walk(dir)) {
-      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
-  }
-
-  private static Deadline soon() {
-    return Deadline.in(Duration.ofSeconds(10), Clock.systemUTC());
+    Cni.deleteTree(dir);
   }
 
   private String conf() {
@@ -109,15 +99,15 @@ class RecoveryTest {
     assertThat(host.exec("ip", "link", "add", "cali-not-ours", "type", "veth", "peer", "name", "other-peer").exitCode()).isZero();
 
     agent = startAgent();
-    assertThat(Cni.eventually(15, () -> admin.get(Endpoint.key(node, goneHandle), soon()).isEmpty()
-        && admin.get(Keys.handle(goneHandle), soon()).isEmpty()))
+    assertThat(Cni.eventually(15, () -> admin.get(Endpoint.key(node, goneHandle), Cni.soon()).isEmpty()
+        && admin.get(Keys.handle(goneHandle), Cni.soon()).isEmpty()))
         .as("the vanished container's record and allocation are gone").isTrue();
     assertThat(Cni.eventually(5, () -> !linkExists(stray))).as("the stray veth is removed").isTrue();
     assertThat(Cni.eventually(5, () -> host.exec("ip", "route", "show", keptIp + "/32").stdout().contains(keptVeth)))
         .as("the deleted host route is back").isTrue();
     assertThat(linkExists("cali-not-ours")).as("links calyx did not make are left alone").isTrue();
     assertThat(linkExists(keptVeth)).isTrue();
-    assertThat(admin.get(Endpoint.key(node, HandleId.parse("rc-net:rc-kept:eth0")), soon())).isPresent();
+    assertThat(admin.get(Endpoint.key(node, HandleId.parse("rc-net:rc-kept:eth0")), Cni.soon())).isPresent();
     assertThat(host.exec("ping", "-c", "1", "-W", "2", keptIp).exitCode()).as("the running container is reachable").isZero();
   }
 

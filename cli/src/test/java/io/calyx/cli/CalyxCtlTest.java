@@ -7,6 +7,15 @@ import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 
 class CalyxCtlTest {
+  /** Runs calyxctl with {@code --etcd-endpoints} of {@code etcd} before {@code args}. */
+  static Run against(io.calyx.testkit.Etcd etcd, String... args) {
+    String[] all = new String[args.length + 2];
+    all[0] = "--etcd-endpoints";
+    all[1] = etcd.endpoint();
+    System.arraycopy(args, 0, all, 2, args.length);
+    return run(all);
+  }
+
   record Run(int code, String out, String err) {}
 
   static Run run(String... args) {

@@ -28,11 +28,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(EtcdExtension.class)
 class CliIpamTest {
   private static CalyxCtlTest.Run ctl(Etcd etcd, String... args) {
-    String[] all = new String[args.length + 2];
-    all[0] = "--etcd-endpoints";
-    all[1] = etcd.endpoint();
-    System.arraycopy(args, 0, all, 2, args.length);
-    return CalyxCtlTest.run(all);
+    return CalyxCtlTest.against(etcd, args);
   }
 
   private static Deadline soon() {

@@ -278,17 +278,7 @@ public final class PolicyEngine {
 
   /** Applies the pending change; on failure replaces the table; the change stays in the model either way. */
   private void applyOrResync() {
-    try {
-      applyPending();
-    } catch (NftException first) {
-      try {
-        replaceAll();
-      } catch (NftException second) {
-        second.addSuppressed(first);
-        needsFull = true;
-        throw second;
-      }
-    }
+    applyOrUndo(() -> {});
   }
 
   private void applyPending() {

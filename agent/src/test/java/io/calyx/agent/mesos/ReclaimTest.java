@@ -57,11 +57,7 @@ class ReclaimTest {
     host = factory.create();
     checkpoints = Files.createDirectories(dir.resolve("mesos/isolators/network/cni"));
     admin = EtcdDatastore.connect(List.of(URI.create(etcd.endpoint())));
-    try {
-      new Pools(admin, Clock.systemUTC()).add(IpPrefix.parseNetwork("p", POOL), Optional.empty(), soon());
-    } catch (IllegalArgumentException e) {
-      // shared etcd: added by an earlier test
-    }
+    Cni.ensurePool(admin, POOL);
     mesos = FakeMesosAgent.http().answer(503, Map.of(), "Agent has not finished recovery");
     node = "rl-" + dir.getFileName().toString().substring(3);
     agent = Agent.start(AgentConfig.validate(new AgentConfig.Raw(etcd.endpoint(), null, null, null, node, dir.resolve("a.sock").toString(),
@@ -74,13 +70,7 @@ class ReclaimTest {
     agent.close();
     admin.close();
     mesos.close();
-    try (var files = Files.walk(dir)) {
-      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
-  }
-
-  private static Deadline soon() {
-    return Deadline.in(Duration.ofSeconds(10), Clock.systemUTC());
+    Cni.deleteTree(dir);
   }
 
   private String conf() {
@@ -88,7 +78,7 @@ class ReclaimTest {
   }
 
   private boolean allocated(String handle) {
-    return admin.get(Keys.handle(HandleId.parse(handle)), soon()).isPresent();
+    return admin.get(Keys.handle(HandleId.parse(handle)), Cni.soon()).isPresent();
   }
 
   /** Mesos' answer listing top-level containers (and a nested one, whose full id is only in its status). */
@@ -136,7 +126,7 @@ class ReclaimTest {
     mesos.answerJson(containers("rl-listed", "rl-parent.rl-child"));
     assertThat(Cni.eventually(15, () -> !allocated("rl-net:rl-gone:eth0"))).as("the lost container's address is released").isTrue();
     HandleId goneHandle = HandleId.parse("rl-net:rl-gone:eth0");
-    assertThat(admin.get(Endpoint.key(node, goneHandle), soon())).isEmpty();
+    assertThat(admin.get(Endpoint.key(node, goneHandle), Cni.soon())).isEmpty();
     assertThat(host.exec("ip", "link", "show", VethNames.hostSide(goneHandle)).exitCode()).as("its veth is gone").isNotZero();
     Thread.sleep(1500);
     assertThat(allocated("rl-net:rl-listed:eth0")).as("listed by the operator API").isTrue();
