@@ -3,7 +3,7 @@
 # being in this host's group set (watch -> policy engine -> libnftables), with a cluster of endpoints
 # already applied; a private etcd and a fresh network namespace (root). Prints p50/p99 in ms.
 #
-#   sudo bench/policy-propagation.sh [--cluster N] [--groups N] [--rounds N]
+#   sudo bench/policy-propagation.sh [--cluster N] [--locals N] [--groups N] [--rounds N]   (defaults 10000, 1000, 100, 200)
 #
 # Needs etcd, nftables (libnftables.so.1) and iproute2; builds the agent's test classes if needed.
 set -euo pipefail
@@ -23,5 +23,5 @@ for candidate in "${JAVA_HOME-}" /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/
 done
 [ -n "$java_home" ] || { echo "bench: needs JDK 25 under /usr/lib/jvm" >&2; exit 1; }
 exec "$java_home/bin/java" --enable-native-access=ALL-UNNAMED -Xlog:disable -Xlog:all=warning:stderr \
-  -cp "agent/target/test-classes:agent/target/classes:$(cat "$cp_file")" \
+  -cp "agent/target/test-classes:agent/target/classes:core/target/classes:testkit/target/classes:datastore-etcd/target/classes:ipam/target/classes:netns-native/target/classes:cni-plugin/target/classes:policy/target/classes:$(cat "$cp_file")" \
   io.calyx.agent.bench.PolicyPropagationBench "$@"

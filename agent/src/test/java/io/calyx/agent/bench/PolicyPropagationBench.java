@@ -37,7 +37,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * (the agent's watch, the policy engine, libnftables), with a cluster of endpoints already applied: a
  * private etcd, a fresh network namespace, the agent's {@link PolicySync}. Prints p50/p99 in ms. Root.
  *
- * <pre>bench/policy-propagation.sh [--cluster N] [--groups N] [--rounds N]</pre>
+ * <pre>bench/policy-propagation.sh [--cluster N] [--locals N] [--groups N] [--rounds N]</pre>
  */
 public final class PolicyPropagationBench {
   private PolicyPropagationBench() {}
@@ -79,6 +79,7 @@ public final class PolicyPropagationBench {
     int cluster = intArg(args, "--cluster", 10_000);
     int groups = intArg(args, "--groups", 100);
     int rounds = intArg(args, "--rounds", 200);
+    int locals = intArg(args, "--locals", 1000);
     if (!Host.isRoot()) {
       throw new IllegalStateException("needs root (creates a network namespace)");
     }
@@ -89,7 +90,12 @@ public final class PolicyPropagationBench {
       Clock clock = Clock.systemUTC();
       List<Op> batch = new ArrayList<>();
       for (int i = 0; i < cluster; i++) {
-        batch.add(Op.put(remote(i, groups, i).key(), EndpointCodec.encode(remote(i, groups, i))));
+        // The first `locals` records are this host's: their groups' sets are what remote members join.
+        Endpoint e = remote(i, groups, i);
+        if (i < locals) {
+          e = new Endpoint(e.handle(), "bench-node", e.hostVeth(), e.mac(), e.ips(), e.groups(), e.labels(), e.netns(), e.created());
+        }
+        batch.add(Op.put(e.key(), EndpointCodec.encode(e)));
         if (batch.size() == 100) {
           store.txn(new Txn(List.of(), batch), Deadline.in(Duration.ofSeconds(10), clock));
           batch = new ArrayList<>();
@@ -104,7 +110,7 @@ public final class PolicyPropagationBench {
         while (!sync.ready() && System.nanoTime() < until) {
           Thread.sleep(50);
         }
-        System.out.printf("cluster endpoints %d in %d groups applied%n", cluster, groups);
+        System.out.printf("%d local and %d remote endpoints in %d groups applied%n", locals, cluster - locals, groups);
         double[] latency = new double[rounds];
         for (int r = 0; r < rounds; r++) {
           Endpoint e = remote(cluster + r, groups, r);
