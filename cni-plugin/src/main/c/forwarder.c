@@ -260,13 +260,37 @@ enum ctx { CTX_OTHER, CTX_TOP, CTX_IPAM };
 
 static int scan_value(struct scan *s, int depth, enum ctx ctx);
 
-static int scan_object(struct scan *s, int depth, enum ctx ctx) {
-  s->p++; /* '{' */
+/*
+ * Opens a container whose opening character is at s->p: 1 when it has members to scan, 0 when it is empty
+ * and already closed ("{}" or "[]").
+ */
+static int open_container(struct scan *s, char close) {
+  s->p++;
   skip_ws(s);
-  if (s->p < s->end && *s->p == '}') {
+  if (s->p < s->end && *s->p == close) {
     s->p++;
     return 0;
   }
+  return 1;
+}
+
+/* After a member: 1 when a ',' follows (another member), 0 when the container closes, -1 on bad input. */
+static int after_member(struct scan *s, char close) {
+  skip_ws(s);
+  if (s->p >= s->end) return -1;
+  if (*s->p == ',') {
+    s->p++;
+    return 1;
+  }
+  if (*s->p == close) {
+    s->p++;
+    return 0;
+  }
+  return -1;
+}
+
+static int scan_object(struct scan *s, int depth, enum ctx ctx) {
+  if (!open_container(s, '}')) return 0;
   for (;;) {
     char key[32];
     int fits = 0;
@@ -296,40 +320,17 @@ static int scan_object(struct scan *s, int depth, enum ctx ctx) {
     } else {
       if (scan_value(s, depth + 1, CTX_OTHER) < 0) return -1;
     }
-    skip_ws(s);
-    if (s->p >= s->end) return -1;
-    if (*s->p == ',') {
-      s->p++;
-      continue;
-    }
-    if (*s->p == '}') {
-      s->p++;
-      return 0;
-    }
-    return -1;
+    int next = after_member(s, '}');
+    if (next <= 0) return next;
   }
 }
 
 static int scan_array(struct scan *s, int depth) {
-  s->p++; /* '[' */
-  skip_ws(s);
-  if (s->p < s->end && *s->p == ']') {
-    s->p++;
-    return 0;
-  }
+  if (!open_container(s, ']')) return 0;
   for (;;) {
     if (scan_value(s, depth + 1, CTX_OTHER) < 0) return -1;
-    skip_ws(s);
-    if (s->p >= s->end) return -1;
-    if (*s->p == ',') {
-      s->p++;
-      continue;
-    }
-    if (*s->p == ']') {
-      s->p++;
-      return 0;
-    }
-    return -1;
+    int next = after_member(s, ']');
+    if (next <= 0) return next;
   }
 }
 

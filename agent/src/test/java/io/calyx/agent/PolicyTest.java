@@ -101,7 +101,7 @@ class PolicyTest {
     String qaIp = container(2, qa, "po-qa", "\"groups\":[\"qa\"]");
     String pubIp = container(1, pub, "po-pub", "\"groups\":[\"public\"]");
     // Marathon >= 1.5 cannot send groups: the calyx.groups label carries them.
-    String labelledIp = container(2, labelled, "po-lbl", "\"labels\":{\"labels\":[{\"key\":\"calyx.groups\",\"value\":\"frontend\"}]}");
+    container(2, labelled, "po-lbl", "\"labels\":{\"labels\":[{\"key\":\"calyx.groups\",\"value\":\"frontend\"}]}");
 
     assertThat(Cni.eventually(20, () -> tcp.reaches(prod, webIp, APP))).as("a prod peer on another host connects in").isTrue();
     assertThat(tcp.reaches(labelled, webIp, APP)).as("a frontend member (by label) connects in").isTrue();
@@ -134,6 +134,5 @@ class PolicyTest {
         .isZero();
     assertThat(nftTable(h1)).doesNotContain(webIp).contains(pubIp);
     assertThat(Cni.eventually(10, () -> !nftTable(h2).contains(webIp))).as("remote member sets forget it").isTrue();
-    assertThat(labelledIp).isNotEqualTo(webIp);
   }
 }

@@ -38,9 +38,9 @@ public final class NodeRemoval {
   }
 
   /** What a node holds in the datastore. */
-  public record Holdings(Optional<Node> node, List<KeyValue> blocks, int allocated, List<String> endpointKeys) {
+  public record Holdings(Optional<Node> node, OwnedBlocks blocks, int allocated, List<String> endpointKeys) {
     public boolean isEmpty() {
-      return node.isEmpty() && blocks.isEmpty() && endpointKeys.isEmpty();
+      return node.isEmpty() && blocks.affinities().isEmpty() && endpointKeys.isEmpty();
     }
   }
 
@@ -50,15 +50,8 @@ public final class NodeRemoval {
   /** Reads what {@code name} holds. */
   public Holdings holdings(String name, Deadline deadline) {
     Optional<Node> node = store.get(Node.key(name), deadline).map(kv -> NodeCodec.decode(kv.key(), kv.value()));
-    List<KeyValue> blocks = new ArrayList<>();
-    int allocated = 0;
-    for (KeyValue a : store.list(Keys.affinities(name), deadline).kvs()) {
-      Optional<KeyValue> block = store.get(Keys.block(Codec.decodeAffinity(a).block()), deadline);
-      if (block.isPresent() && Codec.decodeBlock(block.get()).owner().equals(name)) {
-        blocks.add(block.get());
-        allocated += Codec.decodeBlock(block.get()).used();
-      }
-    }
+    OwnedBlocks blocks = OwnedBlocks.read(store, name, deadline);
+    int allocated = blocks.decoded().stream().mapToInt(Block::used).sum();
     List<String> endpoints = store.list(Endpoint.ROOT + name + "/", deadline).kvs().stream().map(KeyValue::key).toList();
     return new Holdings(node, blocks, allocated, endpoints);
   }
@@ -72,7 +65,7 @@ public final class NodeRemoval {
    */
   public Removed remove(String name, boolean force, Instant now, Duration aliveWithin, Deadline deadline) {
     Holdings h = holdings(name, deadline);
-    if (h.isEmpty() && store.list(Keys.affinities(name), deadline).kvs().isEmpty()) {
+    if (h.isEmpty()) {
       throw new InvalidValueException("NAME", "no node " + InvalidValueException.quote(name) + " (calyxctl node list)");
     }
     if (!force && h.node().isPresent() && h.node().get().alive(now, aliveWithin)) {
@@ -84,14 +77,15 @@ public final class NodeRemoval {
       throw new InvalidValueException("NAME", "node " + name + " still has " + h.endpointKeys().size() + " endpoint(s) and "
           + h.allocated() + " allocated address(es); they are freed only with --force");
     }
-    for (KeyValue block : h.blocks()) {
+    for (KeyValue block : h.blocks().blocks()) {
       removeBlock(block, deadline);
     }
-    // Affinities without their block (left by hand or an old bug) would still draw routes: drop them too.
-    deleteAll(store.list(Keys.affinities(name), deadline).kvs().stream().map(KeyValue::key).toList(), deadline);
+    // Affinities without their block (left by hand or an old bug) would still draw routes: drop them too
+    // (deleting the ones that went with their blocks again is harmless).
+    deleteAll(h.blocks().affinities().stream().map(KeyValue::key).toList(), deadline);
     deleteAll(h.endpointKeys(), deadline);
     store.txn(new Txn(List.of(), List.of(Op.delete(Node.key(name)))), deadline);
-    return new Removed(h.blocks().size(), h.allocated(), h.endpointKeys().size());
+    return new Removed(h.blocks().blocks().size(), h.allocated(), h.endpointKeys().size());
   }
 
   /** The handles of the block's allocations, then the block and its affinity, compared to the read. */

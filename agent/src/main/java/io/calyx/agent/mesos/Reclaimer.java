@@ -4,19 +4,18 @@ import io.calyx.cni.dataplane.CalyxHandler;
 import io.calyx.core.Deadline;
 import io.calyx.core.HandleId;
 import io.calyx.core.store.Datastore;
-import io.calyx.core.store.KeyValue;
 import io.calyx.ipam.Block;
 import io.calyx.ipam.Codec;
 import io.calyx.ipam.HandleRecord;
 import io.calyx.ipam.Keys;
 import io.calyx.ipam.Origin;
+import io.calyx.ipam.OwnedBlocks;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -105,15 +104,8 @@ public final class Reclaimer {
   /** The calyx plugin's allocations in this node's blocks whose container no source names. */
   private List<LeakTracker.Candidate> absentAllocations(Set<String> ids, Deadline deadline) {
     Set<HandleId> handles = new LinkedHashSet<>();
-    for (KeyValue a : store.list(Keys.affinities(node), deadline).kvs()) {
-      Optional<KeyValue> kv = store.get(Keys.block(Codec.decodeAffinity(a).block()), deadline);
-      if (kv.isEmpty()) {
-        continue;
-      }
-      Block b = Codec.decodeBlock(kv.get());
-      if (b.owner().equals(node)) {
-        b.allocations().values().forEach(al -> handles.add(al.handle()));
-      }
+    for (Block b : OwnedBlocks.read(store, node, deadline).decoded()) {
+      b.allocations().values().forEach(al -> handles.add(al.handle()));
     }
     List<LeakTracker.Candidate> out = new ArrayList<>();
     for (HandleId h : handles) {

@@ -152,12 +152,13 @@ public final class RouteSync implements AutoCloseable {
     if (e.kv().modRevision() <= nodesListed) {
       return;
     }
+    String name = e.kv().key().substring(Node.ROOT.length());
     if (e.type() == WatchEvent.Type.DELETE) {
-      nodes.remove(e.kv().key().substring(Node.ROOT.length()));
+      nodes.remove(name);
     } else {
-      Node before = nodes.get(e.kv().key().substring(Node.ROOT.length()));
+      Node before = nodes.get(name);
       putNode(e.kv());
-      Node after = nodes.get(e.kv().key().substring(Node.ROOT.length()));
+      Node after = nodes.get(name);
       if (before != null && after != null && before.ipv4().equals(after.ipv4()) && before.ipv6().equals(after.ipv6())) {
         return; // a heartbeat: nothing to route differently
       }
