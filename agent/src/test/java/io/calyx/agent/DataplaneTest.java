@@ -116,6 +116,8 @@ class DataplaneTest {
     String veth = VethNames.hostSide(HandleId.parse("calyx-net:c-a:eth0"));
     assertThat(ipJson(host, "link", "show", veth).get(0).get("address").asText()).isEqualTo("ee:ee:ee:ee:ee:ee");
     assertThat(ipJson(host, "route", "show", ipA).get(0).get("dev").asText()).isEqualTo(veth);
+    assertThat(addrs.get(0).get("address").asText()).as("the container MAC, known before the link existed")
+        .isEqualTo(VethNames.containerMac(HandleId.parse("calyx-net:c-a:eth0")));
 
     assertThat(ping(a, ipB)).as("container to container on one host").isTrue();
     assertThat(ping(host, ipA)).as("host to container").isTrue();
@@ -129,6 +131,8 @@ class DataplaneTest {
     String endpointKey = Endpoint.key(node, HandleId.parse("calyx-net:c-a:eth0"));
     assertThat(admin.get(endpointKey, Cni.soon())).hasValueSatisfying(kv -> assertThat(kv.valueText())
         .contains("\"host_veth\":\"" + veth + "\"").contains("\"groups\":[\"web\"]").contains("\"app\":\"web\""));
+    assertThat(admin.get(endpointKey, Cni.soon()).orElseThrow().modRevision()).as("the endpoint record is written with the allocation")
+        .isEqualTo(admin.get(Keys.HANDLES + "calyx-net:c-a:eth0", Cni.soon()).orElseThrow().modRevision());
 
     ForwarderRun again = cni("ADD", "c-a", a, "eth0", conf("calyx-net", ni));
     assertThat(ip4(again)).as("a retried ADD keeps the address").isEqualTo(ipA);

@@ -308,16 +308,31 @@ final class Batch {
       p.newHandle().ifPresent(h -> {
         compares.add(Compare.absent(Keys.handle(h.handle())));
         writes.add(Op.put(Keys.handle(h.handle()), Codec.encode(h)));
+        writes.addAll(companion(p).alongside(h));
       });
       p.deletedHandle().ifPresent(h -> writes.add(Op.delete(Keys.handle(h))));
     }
     return new Txn(compares, writes);
   }
 
+  /** Tells the companions of new allocations what this attempt is about to write. */
+  void announce() {
+    for (Planned p : planned) {
+      p.newHandle().ifPresent(h -> companion(p).planned(h));
+    }
+  }
+
+  private static AllocationCompanion companion(Planned p) {
+    return p.request() instanceof HostAllocator.AllocateOp op ? op.companion() : AllocationCompanion.NONE;
+  }
+
   void commitTo(BlockCache target, long revision) {
     working.values().forEach(b -> target.put(b, revision));
     for (Planned p : planned) {
-      p.newHandle().ifPresent(target::putRecord);
+      p.newHandle().ifPresent(h -> {
+        target.putRecord(h);
+        companion(p).written();
+      });
       p.deletedHandle().ifPresent(target::removeRecord);
     }
   }

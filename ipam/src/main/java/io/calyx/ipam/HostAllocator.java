@@ -4,6 +4,7 @@ import io.calyx.core.Deadline;
 import io.calyx.core.HandleId;
 import io.calyx.core.store.Datastore;
 import io.calyx.core.store.DatastoreUnavailableException;
+import io.calyx.core.store.Txn;
 import io.calyx.core.store.TxnResult;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -31,7 +32,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class HostAllocator implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HostAllocator.class);
-  /** etcd allows 128 operations per transaction; a batch of 32 uses at most ~70. */
+  /**
+   * etcd allows 128 operations per transaction; a batch of 32 uses at most ~70, ~100 with one companion
+   * document per allocation (the calyx plugin's endpoint record).
+   */
   static final int MAX_BATCH = 32;
   static final int MAX_ATTEMPTS = 8;
   /** How long the committer waits for the callers of the last batch to come back (see {@link #gather}). */
@@ -57,7 +61,7 @@ public final class HostAllocator implements AutoCloseable {
     CompletableFuture<?> future();
   }
 
-  record AllocateOp(AllocateRequest request, CompletableFuture<HandleRecord> future) implements Request {
+  record AllocateOp(AllocateRequest request, AllocationCompanion companion, CompletableFuture<HandleRecord> future) implements Request {
     @Override
     public Deadline deadline() {
       return request.deadline();
@@ -86,7 +90,16 @@ public final class HostAllocator implements AutoCloseable {
    * {@link CorruptDocumentException}.
    */
   public CompletableFuture<HandleRecord> allocate(AllocateRequest request) {
-    AllocateOp op = new AllocateOp(request, new CompletableFuture<>());
+    return allocate(request, AllocationCompanion.NONE);
+  }
+
+  /**
+   * Like {@link #allocate(AllocateRequest)}; a new allocation is also announced to {@code companion} before
+   * it is written, and its {@link AllocationCompanion#alongside} documents go into the same transaction. An
+   * allocation that already existed is only answered through the future.
+   */
+  public CompletableFuture<HandleRecord> allocate(AllocateRequest request, AllocationCompanion companion) {
+    AllocateOp op = new AllocateOp(request, companion, new CompletableFuture<>());
     enqueue(op);
     return op.future();
   }
@@ -194,7 +207,9 @@ public final class HostAllocator implements AutoCloseable {
           pending = deferred;
           continue;
         }
-        TxnResult result = store.txn(plan.toTxn(), deadline);
+        Txn txn = plan.toTxn();
+        plan.announce();
+        TxnResult result = store.txn(txn, deadline);
         if (result.succeeded()) {
           plan.commitTo(cache, result.revision());
           claimAheadIfLow();

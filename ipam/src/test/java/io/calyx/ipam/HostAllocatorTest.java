@@ -260,6 +260,76 @@ class HostAllocatorTest {
     assertThat(audit(memory)).hasSize(1);
   }
 
+  /** Remembers what the allocator told it; writes one document named after the planned address. */
+  private static final class RecordingCompanion implements AllocationCompanion {
+    final List<HandleRecord> plans = new java.util.concurrent.CopyOnWriteArrayList<>();
+    volatile boolean written;
+
+    @Override
+    public void planned(HandleRecord record) {
+      plans.add(record);
+    }
+
+    @Override
+    public List<Op> alongside(HandleRecord record) {
+      return List.of(Op.put("/test/alongside/" + record.handle().containerId(), record.ips().getFirst().ip().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    @Override
+    public void written() {
+      written = true;
+    }
+  }
+
+  @Test
+  void aCompanionLearnsThePlanFirstAndItsDocumentIsCommittedInTheSameTransaction() {
+    pools.add(cidr("10.244.0.0/16"), Optional.empty(), soon());
+    HostAllocator a = allocator("h1");
+    a.allocate(v4("warm")).join();
+    RecordingCompanion companion = new RecordingCompanion();
+    int txnsBefore = store.txns.get();
+    HandleRecord r = a.allocate(v4("c1"), companion).join();
+    assertThat(companion.plans).containsExactly(r);
+    assertThat(companion.written).isTrue();
+    assertThat(store.txns.get() - txnsBefore).as("still one transaction").isEqualTo(1);
+    KeyValue doc = memory.get("/test/alongside/c1", soon()).orElseThrow();
+    KeyValue handleKv = memory.get(Keys.handle(handle("c1")), soon()).orElseThrow();
+    assertThat(new String(doc.value(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(r.ips().getFirst().ip().toString());
+    assertThat(doc.modRevision()).as("written by the allocation's transaction").isEqualTo(handleKv.modRevision());
+  }
+
+  @Test
+  void anExistingAllocationIsAnsweredWithoutTheCompanion() {
+    pools.add(cidr("10.244.0.0/16"), Optional.empty(), soon());
+    HostAllocator a = allocator("h1");
+    HandleRecord first = a.allocate(v4("c1")).join();
+    RecordingCompanion companion = new RecordingCompanion();
+    assertThat(a.allocate(v4("c1"), companion).join()).isEqualTo(first);
+    assertThat(companion.plans).isEmpty();
+    assertThat(companion.written).isFalse();
+    assertThat(memory.get("/test/alongside/c1", soon())).isEmpty();
+  }
+
+  @Test
+  void aConflictMakesANewPlanAndOnlyTheCommittedOneIsWritten() {
+    pools.add(cidr("10.244.0.0/16"), Optional.empty(), soon());
+    HostAllocator a = allocator("h1");
+    HandleRecord warm = a.allocate(v4("warm")).join();
+    // Another writer takes the address the allocator's (now stale) cache would hand out next.
+    KeyValue kv = memory.get(Keys.block(warm.ips().getFirst().block()), soon()).orElseThrow();
+    Block.Assigned taken = Codec.decodeBlock(kv).assignNext(new Allocation(handle("intruder")), o -> true).orElseThrow();
+    memory.txn(new Txn(List.of(Compare.modRevision(kv.key(), kv.modRevision())), List.of(Op.put(kv.key(), Codec.encode(taken.block())))), soon());
+    IpAddress intruders = taken.block().address(taken.ordinal());
+    RecordingCompanion companion = new RecordingCompanion();
+    HandleRecord r = a.allocate(v4("c1"), companion).join();
+    assertThat(companion.plans).hasSize(2);
+    assertThat(companion.plans.getFirst().ips().getFirst().ip()).as("the stale plan").isEqualTo(intruders);
+    assertThat(companion.plans.getLast()).isEqualTo(r);
+    assertThat(r.ips().getFirst().ip()).isNotEqualTo(intruders);
+    assertThat(new String(memory.get("/test/alongside/c1", soon()).orElseThrow().value(), java.nio.charset.StandardCharsets.UTF_8))
+        .isEqualTo(r.ips().getFirst().ip().toString());
+  }
+
   @Test
   void aBurstOnOneHostIsGroupCommitted() {
     pools.add(cidr("10.244.0.0/16"), Optional.empty(), soon());

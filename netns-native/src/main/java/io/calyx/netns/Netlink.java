@@ -186,6 +186,12 @@ public final class Netlink implements AutoCloseable {
    * grace period).
    */
   public void addVeth(String name, Optional<String> mac, OptionalInt mtu, String peerName, int peerNsFd, OptionalInt peerMtu) {
+    addVeth(name, mac, mtu, peerName, peerNsFd, Optional.empty(), peerMtu);
+  }
+
+  /** As above, the peer with the MAC {@code peerMac} (else the kernel picks a random one). */
+  public void addVeth(String name, Optional<String> mac, OptionalInt mtu, String peerName, int peerNsFd, Optional<String> peerMac,
+      OptionalInt peerMtu) {
     NlRequest r = new NlRequest(Rtnl.RTM_NEWLINK, Rtnl.NLM_F_CREATE | Rtnl.NLM_F_EXCL | Rtnl.NLM_F_ACK)
         .ifinfomsg(Rtnl.AF_UNSPEC, 0, 0, 0, 0)
         .attrString(Rtnl.IFLA_IFNAME, name);
@@ -195,6 +201,7 @@ public final class Netlink implements AutoCloseable {
         .ifinfomsg(Rtnl.AF_UNSPEC, 0, 0, 0, 0)
         .attrString(Rtnl.IFLA_IFNAME, peerName)
         .attrInt(Rtnl.IFLA_NET_NS_FD, peerNsFd);
+    peerMac.ifPresent(m -> r.attr(Rtnl.IFLA_ADDRESS, macBytes(m)));
     peerMtu.ifPresent(m -> r.attrInt(Rtnl.IFLA_MTU, m));
     r.end().end().end();
     ack(r, "veth " + name);

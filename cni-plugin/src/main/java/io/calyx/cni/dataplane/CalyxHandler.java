@@ -18,7 +18,9 @@ import io.calyx.core.net.IpAddress;
 import io.calyx.core.net.IpFamily;
 import io.calyx.core.net.IpPrefix;
 import io.calyx.core.store.DatastoreUnavailableException;
+import io.calyx.core.store.Op;
 import io.calyx.ipam.AllocateRequest;
+import io.calyx.ipam.AllocationCompanion;
 import io.calyx.ipam.HandleRecord;
 import io.calyx.ipam.Origin;
 import io.calyx.netns.NativeException;
@@ -29,6 +31,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,44 +86,70 @@ public final class CalyxHandler implements CniHandler {
   }
 
   /**
-   * The allocation (an etcd transaction) runs while the veth pair is created: the link does not need the
-   * address until it is configured.
+   * ADD's critical path is one etcd transaction long. The host's allocator plans the addresses at once
+   * (it alone assigns in this host's blocks) and announces them before committing; the veth is created
+   * meanwhile, configured with the planned addresses and its policy applied while the transaction, which
+   * also carries the endpoint record, is on its way. The answer waits for all of it. In the rare case that
+   * the committed addresses differ from the plan (another writer changed a block in between) the container
+   * is wired again with the committed ones.
    */
   private Result addLocked(AddRequest r, HandleId handle) {
-    java.util.concurrent.CompletableFuture<HandleRecord> allocation = java.util.concurrent.CompletableFuture.supplyAsync(
-        () -> addresses.allocate(new AllocateRequest(handle, Origin.CALYX, families(r.conf()), r.conf().ipam().pools(),
-            requested(r), r.deadline())), VIRTUAL);
+    long t0 = System.nanoTime();
     String hostVeth = VethNames.hostSide(handle);
-    Dataplane.Plumbing plumbing = new Dataplane.Plumbing(r.netns(), r.attachment().ifName().value(), hostVeth, List.of(), r.conf().mtu());
-    List<IpPrefix>[] ips = newIpsHolder();
-    // The endpoint record is written while the container side is being configured; it is deleted again
-    // if the wiring fails, so no record outlives a failed ADD.
-    java.util.concurrent.atomic.AtomicReference<java.util.concurrent.CompletableFuture<Void>> record = new java.util.concurrent.atomic.AtomicReference<>();
-    // The policy goes in force while the container side is configured too: traffic to or from a calyx veth
-    // without policy is dropped, so the container is never open before it, and is reachable once ADD returns.
-    java.util.concurrent.atomic.AtomicReference<java.util.concurrent.CompletableFuture<Void>> protection = new java.util.concurrent.atomic.AtomicReference<>();
-    Dataplane.Wired wired;
-    try {
-      wired = dataplane.setUp(plumbing, containerMac -> {
-        ips[0] = join(allocation).ips().stream().map(ip -> IpPrefix.host(ip.ip())).toList();
-        Endpoint endpoint = new Endpoint(handle, endpoints.node(), hostVeth, containerMac, ips[0], r.spec().groups(), r.spec().labels(),
-            r.netns(), clock.instant());
-        record.set(java.util.concurrent.CompletableFuture.runAsync(() -> endpoints.put(endpoint, r.deadline()), VIRTUAL));
-        protection.set(java.util.concurrent.CompletableFuture.runAsync(() -> policy.apply(endpoint, r.deadline()), VIRTUAL));
-        return ips[0];
-      });
-      if (record.get() != null) {
-        join(record.get());
+    String containerMac = VethNames.containerMac(handle);
+    java.time.Instant created = clock.instant();
+    java.util.function.Function<HandleRecord, Endpoint> endpointOf = rec -> new Endpoint(handle, endpoints.node(), hostVeth, containerMac,
+        hostPrefixes(rec), r.spec().groups(), r.spec().labels(), r.netns(), created);
+    Companion companion = new Companion(endpointOf);
+    CompletableFuture<HandleRecord> committed = addresses.allocate(new AllocateRequest(handle, Origin.CALYX, families(r.conf()),
+        r.conf().ipam().pools(), requested(r), r.deadline()), companion);
+    committed.whenComplete((rec, err) -> {
+      if (err != null) {
+        companion.plan.completeExceptionally(err);
+      } else {
+        companion.plan.complete(rec);
       }
-      if (protection.get() != null) {
-        join(protection.get());
+    });
+    // A retried ADD finds its allocation made: then the record is written here, not in the transaction.
+    CompletableFuture<Void> record = committed.thenAcceptAsync(rec -> {
+      if (!companion.written) {
+        endpoints.put(endpointOf.apply(rec), r.deadline());
+      }
+    }, VIRTUAL);
+    // Traffic to or from a calyx veth without policy is dropped, so the container is never open before its
+    // policy is in force, and it is reachable once ADD returns.
+    CompletableFuture<HandleRecord> protection = companion.plan.thenApplyAsync(rec -> {
+      policy.apply(endpointOf.apply(rec), r.deadline());
+      return rec;
+    }, VIRTUAL);
+    Dataplane.Plumbing plumbing = new Dataplane.Plumbing(r.netns(), r.attachment().ifName().value(), hostVeth, Optional.of(containerMac),
+        List.of(), r.conf().mtu());
+    Dataplane.Wired wired;
+    HandleRecord rec;
+    long[] marks = new long[4];
+    try {
+      wired = dataplane.setUp(plumbing, mac -> hostPrefixes(join(companion.plan)));
+      marks[0] = System.nanoTime();
+      rec = join(committed);
+      marks[1] = System.nanoTime();
+      HandleRecord applied = join(protection);
+      marks[2] = System.nanoTime();
+      join(record);
+      marks[3] = System.nanoTime();
+      HandleRecord planned = join(companion.plan);
+      if (!hostPrefixes(planned).equals(hostPrefixes(rec))) {
+        LOG.info("ADD {}: the addresses changed from {} to {} while committing; wiring again", handle, planned.ips(), rec.ips());
+        dataplane.tearDown(hostVeth);
+        wired = dataplane.setUp(new Dataplane.Plumbing(plumbing.netns(), plumbing.ifName(), hostVeth, plumbing.containerMac(),
+            hostPrefixes(rec), plumbing.mtu()));
+      }
+      if (!hostPrefixes(applied).equals(hostPrefixes(rec))) {
+        policy.apply(endpointOf.apply(rec), r.deadline());
       }
     } catch (RuntimeException e) {
-      if (protection.get() != null) {
-        protection.get().handle((ok, err) -> null).join();
-        policy.remove(handle);
-      }
-      rollBack(handle, hostVeth, allocation, record.get(), r.deadline());
+      protection.handle((ok, err) -> null).join();
+      policy.remove(handle);
+      rollBack(handle, hostVeth, committed, record, r.deadline());
       if (e instanceof NativeException n) {
         throw new CniException(CniException.INTERNAL, "cannot wire " + r.attachment() + " in " + r.netns() + ": " + n.getMessage(), "");
       }
@@ -128,34 +157,68 @@ public final class CalyxHandler implements CniHandler {
           ? new CniException(CniException.TRY_AGAIN_LATER, "the calyx datastore (etcd) is unavailable; try again later", d.getMessage())
           : e;
     }
-    return result(r, wired, ips[0]);
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("ADD {} ms: wired {} committed {} policy {} recorded {} done {}", handle, ms(marks[0], t0), ms(marks[1], t0), ms(marks[2], t0),
+          ms(marks[3], t0), ms(System.nanoTime(), t0));
+    }
+    return result(r, wired, hostPrefixes(rec));
   }
 
-  /** Undoes a failed ADD: the link, the endpoint record (once its write finished) and the allocation. */
-  private void rollBack(HandleId handle, String hostVeth, java.util.concurrent.CompletableFuture<HandleRecord> allocation,
-      java.util.concurrent.CompletableFuture<Void> record, Deadline deadline) {
+  private static String ms(long mark, long t0) {
+    return String.format("%.2f", (mark - t0) / 1e6);
+  }
+
+  /** Learns the planned addresses first and puts the endpoint record into the allocation's transaction. */
+  private final class Companion implements AllocationCompanion {
+    final CompletableFuture<HandleRecord> plan = new CompletableFuture<>();
+    private final java.util.function.Function<HandleRecord, Endpoint> endpointOf;
+    volatile boolean written;
+
+    Companion(java.util.function.Function<HandleRecord, Endpoint> endpointOf) {
+      this.endpointOf = endpointOf;
+    }
+
+    @Override
+    public void planned(HandleRecord record) {
+      plan.complete(record);
+    }
+
+    @Override
+    public List<Op> alongside(HandleRecord record) {
+      return List.of(endpoints.putOp(endpointOf.apply(record)));
+    }
+
+    @Override
+    public void written() {
+      written = true;
+    }
+  }
+
+  private static List<IpPrefix> hostPrefixes(HandleRecord rec) {
+    return rec.ips().stream().map(ip -> IpPrefix.host(ip.ip())).toList();
+  }
+
+  /**
+   * Undoes a failed ADD: the link, then (once the allocation and the record write are settled) the endpoint
+   * record and the allocation.
+   */
+  private void rollBack(HandleId handle, String hostVeth, CompletableFuture<HandleRecord> allocation, CompletableFuture<Void> record,
+      Deadline deadline) {
     try {
       dataplane.tearDown(hostVeth);
     } catch (NativeException e) {
       LOG.warn("rolling back {}: removing {} failed: {}", handle, hostVeth, e.getMessage());
     }
-    if (record != null) {
-      record.handle((ok, err) -> null).join();
+    boolean allocated = allocation.handle((rec, err) -> err == null).join();
+    record.handle((ok, err) -> null).join();
+    if (allocated) {
       try {
         endpoints.delete(handle, deadline);
       } catch (RuntimeException e) {
-        LOG.warn("rolling back {}: the endpoint record stays ({}); the reclaimer removes it", handle, e.getMessage());
+        LOG.warn("rolling back {}: the endpoint record stays ({}); recovery removes it", handle, e.getMessage());
       }
-    }
-    boolean allocated = allocation.handle((rec, err) -> err == null).join();
-    if (allocated) {
       releaseQuietly(handle, deadline);
     }
-  }
-
-  @SuppressWarnings("unchecked")
-  private static List<IpPrefix>[] newIpsHolder() {
-    return (List<IpPrefix>[]) new List<?>[1];
   }
 
   private static Set<IpFamily> families(NetConf conf) {

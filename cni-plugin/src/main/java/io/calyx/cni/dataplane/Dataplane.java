@@ -10,9 +10,14 @@ import java.util.OptionalInt;
  */
 public interface Dataplane {
   /** What to wire. */
-  record Plumbing(String netns, String ifName, String hostVeth, List<IpPrefix> ips, OptionalInt mtu) {
+  record Plumbing(String netns, String ifName, String hostVeth, java.util.Optional<String> containerMac, List<IpPrefix> ips, OptionalInt mtu) {
     public Plumbing {
       ips = List.copyOf(ips);
+    }
+
+    /** The container side gets a MAC the kernel picks. */
+    public Plumbing(String netns, String ifName, String hostVeth, List<IpPrefix> ips, OptionalInt mtu) {
+      this(netns, ifName, hostVeth, java.util.Optional.empty(), ips, mtu);
     }
   }
 

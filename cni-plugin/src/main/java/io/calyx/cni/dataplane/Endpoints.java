@@ -27,7 +27,12 @@ public final class Endpoints {
   }
 
   public void put(Endpoint e, Deadline deadline) {
-    store.txn(new Txn(List.of(), List.of(Op.put(e.key(), EndpointCodec.encode(e)))), deadline);
+    store.txn(new Txn(List.of(), List.of(putOp(e))), deadline);
+  }
+
+  /** The write of {@code e}'s record, for a transaction that does more (the allocation's). */
+  public Op putOp(Endpoint e) {
+    return Op.put(e.key(), EndpointCodec.encode(e));
   }
 
   public void delete(HandleId handle, Deadline deadline) {

@@ -70,14 +70,14 @@ public final class NetlinkDataplane implements Dataplane {
     int nsFd = Namespaces.open(p.netns());
     try (Netlink container = Netlink.in(nsFd, p.netns())) {
       try {
-        host.addVeth(p.hostVeth(), Optional.of(HOST_MAC), p.mtu(), p.ifName(), nsFd, p.mtu());
+        host.addVeth(p.hostVeth(), Optional.of(HOST_MAC), p.mtu(), p.ifName(), nsFd, p.containerMac(), p.mtu());
       } catch (NativeException e) {
         if (!e.is(io.calyx.netns.Errno.EEXIST)) {
           throw e;
         }
         // A leftover pair of a retried ADD: replace it (only then, so a first ADD costs no extra request).
         host.deleteLink(p.hostVeth());
-        host.addVeth(p.hostVeth(), Optional.of(HOST_MAC), p.mtu(), p.ifName(), nsFd, p.mtu());
+        host.addVeth(p.hostVeth(), Optional.of(HOST_MAC), p.mtu(), p.ifName(), nsFd, p.containerMac(), p.mtu());
       }
       try {
         return wire(host, p, addresses, container, nsFd);

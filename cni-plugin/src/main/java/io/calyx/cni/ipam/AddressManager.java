@@ -17,6 +17,14 @@ public interface AddressManager {
   /** Allocates (or returns the existing allocation of) {@code request.handle()}. */
   HandleRecord allocate(AllocateRequest request);
 
+  /**
+   * Starts an allocation: a new one is announced to {@code companion} before it is durable and its
+   * companion documents are written in the same transaction (see {@link io.calyx.ipam.AllocationCompanion}).
+   * The future completes with the committed record, or fails with a {@link io.calyx.cni.spec.CniException}
+   * (also when {@code request.deadline()} passes first).
+   */
+  java.util.concurrent.CompletableFuture<HandleRecord> allocate(AllocateRequest request, io.calyx.ipam.AllocationCompanion companion);
+
   /** Releases everything {@code handle} holds; nothing when it holds nothing. */
   void release(HandleId handle, Deadline deadline);
 

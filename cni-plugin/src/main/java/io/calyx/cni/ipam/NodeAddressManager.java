@@ -8,6 +8,7 @@ import io.calyx.core.net.IpFamily;
 import io.calyx.core.net.IpPrefix;
 import io.calyx.core.store.DatastoreUnavailableException;
 import io.calyx.ipam.AllocateRequest;
+import io.calyx.ipam.AllocationCompanion;
 import io.calyx.ipam.CorruptDocumentException;
 import io.calyx.ipam.HandleRecord;
 import io.calyx.ipam.IpamException;
@@ -37,6 +38,26 @@ public final class NodeAddressManager implements AddressManager {
   @Override
   public HandleRecord allocate(AllocateRequest request) {
     return call(() -> await(node.allocator(request.deadline()).allocate(request), request.deadline()));
+  }
+
+  @Override
+  public CompletableFuture<HandleRecord> allocate(AllocateRequest request, AllocationCompanion companion) {
+    CompletableFuture<HandleRecord> started;
+    try {
+      started = node.allocator(request.deadline()).allocate(request, companion);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(translate(e));
+    }
+    return started.orTimeout(Math.max(1, request.deadline().remaining().toMillis()), TimeUnit.MILLISECONDS)
+        .handle((record, err) -> {
+          if (err == null) {
+            return record;
+          }
+          Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
+          throw translate(cause instanceof TimeoutException
+              ? new DatastoreUnavailableException("the allocation did not finish within the request's timeout", cause)
+              : cause instanceof RuntimeException r ? r : new IllegalStateException(cause));
+        });
   }
 
   @Override
@@ -96,18 +117,24 @@ public final class NodeAddressManager implements AddressManager {
   private static <T> T call(Supplier<T> body) {
     try {
       return body.get();
-    } catch (IpamException e) {
-      int code = switch (e.kind()) {
+    } catch (RuntimeException e) {
+      throw translate(e);
+    }
+  }
+
+  /** The CNI error the runtime should see for an IPAM failure; other exceptions as they are. */
+  private static RuntimeException translate(RuntimeException failure) {
+    return switch (failure) {
+      case IpamException e -> new CniException(switch (e.kind()) {
         case NO_POOL -> CniException.INVALID_CONFIG;
         case POOL_EXHAUSTED -> POOL_EXHAUSTED;
         case ADDRESS_UNAVAILABLE -> ADDRESS_UNAVAILABLE;
         case CONTENTION -> CniException.TRY_AGAIN_LATER;
-      };
-      throw new CniException(code, e.getMessage(), "");
-    } catch (DatastoreUnavailableException e) {
-      throw new CniException(CniException.TRY_AGAIN_LATER, "the calyx datastore (etcd) is unavailable; try again later", e.getMessage());
-    } catch (CorruptDocumentException e) {
-      throw new CniException(CniException.INTERNAL, e.getMessage(), "repair with calyxctl ipam check");
-    }
+      }, e.getMessage(), "");
+      case DatastoreUnavailableException e ->
+          new CniException(CniException.TRY_AGAIN_LATER, "the calyx datastore (etcd) is unavailable; try again later", e.getMessage());
+      case CorruptDocumentException e -> new CniException(CniException.INTERNAL, e.getMessage(), "repair with calyxctl ipam check");
+      default -> failure;
+    };
   }
 }

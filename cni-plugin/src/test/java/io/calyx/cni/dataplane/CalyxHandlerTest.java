@@ -1,0 +1,259 @@
+package io.calyx.cni.dataplane;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.calyx.cni.config.NetConf;
+import io.calyx.cni.config.NetConfParser;
+import io.calyx.cni.ipam.AddressManager;
+import io.calyx.cni.request.Role;
+import io.calyx.cni.service.AddRequest;
+import io.calyx.cni.service.EndpointSpec;
+import io.calyx.cni.spec.CniException;
+import io.calyx.cni.spec.Result;
+import io.calyx.core.Attachment;
+import io.calyx.core.ContainerId;
+import io.calyx.core.Deadline;
+import io.calyx.core.GroupName;
+import io.calyx.core.HandleId;
+import io.calyx.core.InterfaceName;
+import io.calyx.core.NetworkName;
+import io.calyx.core.endpoint.Endpoint;
+import io.calyx.core.net.IpAddress;
+import io.calyx.core.net.IpPrefix;
+import io.calyx.core.store.InMemoryDatastore;
+import io.calyx.core.store.Op;
+import io.calyx.core.store.Txn;
+import io.calyx.ipam.AllocateRequest;
+import io.calyx.ipam.AllocationCompanion;
+import io.calyx.ipam.HandleRecord;
+import io.calyx.ipam.Origin;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The order of ADD's overlapped steps and its rollback, with scripted IPAM answers that a real etcd cannot
+ * be made to give on cue (a plan that changes while committing). The real wiring is covered by the agent's
+ * DataplaneTest with real etcd and namespaces.
+ */
+class CalyxHandlerTest {
+  private static final Clock CLOCK = Clock.systemUTC();
+  private static final String NODE = "node-1";
+  private static final Attachment ATTACHMENT = new Attachment(ContainerId.of("c1"), InterfaceName.of("eth0"));
+  private static final HandleId HANDLE = new HandleId(NetworkName.of("net"), ATTACHMENT.containerId(), ATTACHMENT.ifName());
+
+  private final InMemoryDatastore store = new InMemoryDatastore();
+  private final Endpoints endpoints = new Endpoints(store, NODE);
+  private final RecordingDataplane dataplane = new RecordingDataplane();
+  private final RecordingPolicy policy = new RecordingPolicy();
+  private final List<HandleId> journal = new CopyOnWriteArrayList<>();
+
+  private static HandleRecord holding(String ip) {
+    IpAddress a = IpAddress.parse("ip", ip);
+    return new HandleRecord(HANDLE, NODE, Origin.CALYX, CLOCK.instant(),
+        List.of(new HandleRecord.AssignedIp(a, IpPrefix.parseNetwork("block", "10.0.0.0/26"))));
+  }
+
+  private CalyxHandler handler(AddressManager addresses) {
+    return new CalyxHandler(addresses, dataplane, endpoints, journal::add, policy, CLOCK);
+  }
+
+  private static AddRequest add() {
+    NetConf conf = NetConfParser.parse("{\"cniVersion\":\"0.4.0\",\"name\":\"net\",\"type\":\"calyx\"}".getBytes(StandardCharsets.UTF_8), Role.PLUGIN);
+    EndpointSpec spec = new EndpointSpec(List.of(GroupName.of("web")), Map.of(), List.of(), List.of());
+    return new AddRequest(ATTACHMENT, "/var/run/netns/test", conf, spec, Deadline.in(Duration.ofSeconds(5), CLOCK));
+  }
+
+  private static String address(Result result) {
+    return result.ips().getFirst().address().address().toString();
+  }
+
+  private Optional<Endpoint> storedEndpoint() {
+    return endpoints.get(HANDLE, Deadline.in(Duration.ofSeconds(1), CLOCK));
+  }
+
+  @Test
+  void theContainerIsWiredWithThePlanAndTheRecordRidesOnTheAllocation() {
+    Scripted addresses = new Scripted(Optional.of(holding("10.0.0.5")), holding("10.0.0.5"));
+    Result result = handler(addresses).add(add());
+    assertThat(address(result)).isEqualTo("10.0.0.5");
+    assertThat(dataplane.wiredWith).containsExactly(List.of(IpPrefix.host(IpAddress.parse("ip", "10.0.0.5"))));
+    assertThat(dataplane.tornDown).isEmpty();
+    assertThat(policy.applied).extracting(e -> e.ips().getFirst().address().toString()).containsExactly("10.0.0.5");
+    assertThat(addresses.alongsideWrites).as("the record went into the allocation's transaction").isEqualTo(1);
+    assertThat(storedEndpoint()).hasValueSatisfying(e -> {
+      assertThat(e.mac()).isEqualTo(VethNames.containerMac(HANDLE));
+      assertThat(e.ips()).containsExactly(IpPrefix.host(IpAddress.parse("ip", "10.0.0.5")));
+    });
+  }
+
+  @Test
+  void aPlanThatChangesWhileCommittingIsWiredAgainWithTheCommittedAddresses() {
+    Scripted addresses = new Scripted(Optional.of(holding("10.0.0.5")), holding("10.0.0.9"));
+    Result result = handler(addresses).add(add());
+    assertThat(address(result)).isEqualTo("10.0.0.9");
+    assertThat(dataplane.wiredWith).extracting(ips -> ips.getFirst().address().toString()).containsExactly("10.0.0.5", "10.0.0.9");
+    assertThat(dataplane.tornDown).containsExactly(VethNames.hostSide(HANDLE));
+    assertThat(policy.applied.getLast().ips().getFirst().address().toString()).isEqualTo("10.0.0.9");
+    assertThat(storedEndpoint().orElseThrow().ips().getFirst().address().toString()).isEqualTo("10.0.0.9");
+  }
+
+  @Test
+  void aRetriedAddWithTheAllocationMadeWritesTheRecordItself() {
+    Scripted addresses = new Scripted(Optional.empty(), holding("10.0.0.5"));
+    Result result = handler(addresses).add(add());
+    assertThat(address(result)).isEqualTo("10.0.0.5");
+    assertThat(addresses.alongsideWrites).isZero();
+    assertThat(storedEndpoint()).isPresent();
+  }
+
+  @Test
+  void aCommitThatFailsAfterThePlanUndoesTheWiringAndThePolicy() {
+    Scripted addresses = new Scripted(Optional.of(holding("10.0.0.5")), null);
+    assertThatThrownBy(() -> handler(addresses).add(add())).isInstanceOfSatisfying(CniException.class,
+        e -> assertThat(e.code()).isEqualTo(CniException.TRY_AGAIN_LATER));
+    assertThat(dataplane.tornDown).contains(VethNames.hostSide(HANDLE));
+    assertThat(policy.removed).containsExactly(HANDLE);
+    assertThat(storedEndpoint()).isEmpty();
+    assertThat(addresses.released).as("nothing was allocated, nothing to release").isEmpty();
+  }
+
+  @Test
+  void aWiringFailureAfterTheCommitReleasesTheAllocationAndTheRecord() {
+    Scripted addresses = new Scripted(Optional.of(holding("10.0.0.5")), holding("10.0.0.5"));
+    dataplane.failSetUp = true;
+    assertThatThrownBy(() -> handler(addresses).add(add())).isInstanceOf(CniException.class);
+    assertThat(storedEndpoint()).isEmpty();
+    assertThat(addresses.released).containsExactly(HANDLE);
+    assertThat(policy.removed).containsExactly(HANDLE);
+  }
+
+  /**
+   * Announces {@code plan} (when present), then commits {@code committed} with the companion's documents
+   * into the in-memory store, or fails with code 11 when {@code committed} is null.
+   */
+  private final class Scripted implements AddressManager {
+    private final Optional<HandleRecord> plan;
+    private final HandleRecord committed;
+    int alongsideWrites;
+    final List<HandleId> released = new CopyOnWriteArrayList<>();
+
+    Scripted(Optional<HandleRecord> plan, HandleRecord committed) {
+      this.plan = plan;
+      this.committed = committed;
+    }
+
+    @Override
+    public CompletableFuture<HandleRecord> allocate(AllocateRequest request, AllocationCompanion companion) {
+      return CompletableFuture.supplyAsync(() -> {
+        plan.ifPresent(companion::planned);
+        if (committed == null) {
+          throw new CniException(CniException.TRY_AGAIN_LATER, "etcd went away", "");
+        }
+        if (plan.isPresent()) {
+          List<Op> ops = companion.alongside(committed);
+          store.txn(new Txn(List.of(), ops), request.deadline());
+          alongsideWrites += ops.size();
+          companion.written();
+        }
+        return committed;
+      });
+    }
+
+    @Override
+    public HandleRecord allocate(AllocateRequest request) {
+      return allocate(request, AllocationCompanion.NONE).join();
+    }
+
+    @Override
+    public void release(HandleId handle, Deadline deadline) {
+      released.add(handle);
+    }
+
+    @Override
+    public Optional<HandleRecord> find(HandleId handle, Deadline deadline) {
+      return Optional.ofNullable(committed);
+    }
+
+    @Override
+    public List<HandleRecord> handlesOnThisHost(NetworkName network, Deadline deadline) {
+      return List.of();
+    }
+
+    @Override
+    public void checkReady(List<IpPrefix> pools, boolean v4, boolean v6, Deadline deadline) {}
+  }
+
+  /** Records what it was asked to wire and remove. */
+  private static final class RecordingDataplane implements Dataplane {
+    final List<List<IpPrefix>> wiredWith = new CopyOnWriteArrayList<>();
+    final List<String> tornDown = new CopyOnWriteArrayList<>();
+    volatile boolean failSetUp;
+
+    @Override
+    public Wired setUp(Plumbing plumbing) {
+      return setUp(plumbing, mac -> plumbing.ips());
+    }
+
+    @Override
+    public Wired setUp(Plumbing plumbing, java.util.function.Function<String, List<IpPrefix>> addresses) {
+      List<IpPrefix> ips = addresses.apply(plumbing.containerMac().orElseThrow());
+      if (failSetUp) {
+        throw new io.calyx.netns.NativeException("RTM_NEWROUTE: No such device (ENODEV)");
+      }
+      wiredWith.add(ips);
+      return new Wired(plumbing.hostVeth(), NetlinkDataplane.HOST_MAC, plumbing.containerMac().orElseThrow());
+    }
+
+    @Override
+    public void removeHostRoutes(String hostVeth, List<IpPrefix> ips) {}
+
+    @Override
+    public boolean tearDown(String hostVeth) {
+      tornDown.add(hostVeth);
+      return true;
+    }
+
+    @Override
+    public java.util.Set<String> hostVeths() {
+      return java.util.Set.of();
+    }
+
+    @Override
+    public boolean hasHostVeth(String hostVeth) {
+      return false;
+    }
+
+    @Override
+    public boolean restoreHostRoutes(String hostVeth, List<IpPrefix> ips) {
+      return false;
+    }
+
+    @Override
+    public void check(Plumbing plumbing) {}
+  }
+
+  /** Records applied endpoints and removed handles. */
+  private static final class RecordingPolicy implements EndpointPolicy {
+    final List<Endpoint> applied = new CopyOnWriteArrayList<>();
+    final List<HandleId> removed = new ArrayList<>();
+
+    @Override
+    public void apply(Endpoint endpoint, Deadline deadline) {
+      applied.add(endpoint);
+    }
+
+    @Override
+    public synchronized void remove(HandleId handle) {
+      removed.add(handle);
+    }
+  }
+}
