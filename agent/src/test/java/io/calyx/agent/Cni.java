@@ -57,6 +57,14 @@ public final class Cni {
     return condition.getAsBoolean();
   }
 
+  /**
+   * Whether {@code link} is gone from {@code ns} within 5 s: DEL answers before the kernel has unregistered
+   * the veth (the agent's reaper removes it right after), so tests wait for it, as long as the contract allows.
+   */
+  public static boolean linkGone(io.calyx.testkit.Netns ns, String link) throws InterruptedException {
+    return eventually(5, () -> ns.exec("ip", "link", "show", link).exitCode() != 0);
+  }
+
   /** A deadline 10 s from now. */
   public static io.calyx.core.Deadline soon() {
     return io.calyx.core.Deadline.in(java.time.Duration.ofSeconds(10), java.time.Clock.systemUTC());

@@ -241,6 +241,11 @@ class InstallTreeIT {
       List<String> del = new ArrayList<>(List.of("CNI_COMMAND=DEL"));
       del.addAll(env);
       assertThat(run(del, TREE.resolve("bin/calyx"), conf).exit()).isZero();
+      // DEL answers once the container is cut off; the agent removes the veth right after.
+      long until = System.nanoTime() + 5_000_000_000L;
+      while (container.exec("ip", "link", "show", "eth0").exitCode() == 0 && System.nanoTime() < until) {
+        Thread.sleep(50);
+      }
       assertThat(container.exec("ip", "link", "show", "eth0").exitCode()).isNotZero();
       assertThat(run(List.of(), TREE.resolve("bin/calyxctl"), "", "--etcd-endpoints", etcd.endpoint(), "endpoint", "list", "--network", "it-net")
           .stdout()).doesNotContain("it-c1");

@@ -51,6 +51,7 @@ public final class CalyxHandler implements CniHandler {
   private final EndpointPolicy policy;
   private final Clock clock;
   private final KeyedLocks locks = new KeyedLocks();
+  private final VethReaper reaper;
 
   public CalyxHandler(AddressManager addresses, Dataplane dataplane, Endpoints endpoints, ReleaseJournal journal, EndpointPolicy policy,
       Clock clock) {
@@ -60,6 +61,12 @@ public final class CalyxHandler implements CniHandler {
     this.endpoints = endpoints;
     this.journal = journal;
     this.clock = clock;
+    this.reaper = new VethReaper(dataplane, locks);
+  }
+
+  /** Veths of answered DELs still being removed. */
+  public int vethsPendingRemoval() {
+    return reaper.backlog();
   }
 
   /**
@@ -96,6 +103,8 @@ public final class CalyxHandler implements CniHandler {
   private Result addLocked(AddRequest r, HandleId handle) {
     long t0 = System.nanoTime();
     String hostVeth = VethNames.hostSide(handle);
+    // A DEL of the same interface may have left its veth to the reaper: this ADD replaces the link itself.
+    reaper.cancel(hostVeth);
     String containerMac = VethNames.containerMac(handle);
     java.time.Instant created = clock.instant();
     java.util.function.Function<HandleRecord, Endpoint> endpointOf = rec -> new Endpoint(handle, endpoints.node(), hostVeth, containerMac,
@@ -296,45 +305,56 @@ public final class CalyxHandler implements CniHandler {
     });
   }
 
-  /** DEL's work, under the handle's lock. */
+  /**
+   * DEL's work, under the handle's lock. With the endpoint record at hand the container is cut off at once
+   * (policy, host routes, link down), then its record is deleted and its addresses released, in parallel;
+   * the veth itself, whose unregistering takes the kernel ~20 ms, goes to the {@link VethReaper} after the
+   * answer. The release thus always follows the removal of the routes, so a released address is never
+   * routed into the old veth. Without a record (or etcd) the veth is removed first, which takes its routes
+   * with it, and the release follows, or is journalled while the datastore is unreachable.
+   */
   private void unwire(HandleId handle, Deadline deadline) {
     String hostVeth = VethNames.hostSide(handle);
     policy.remove(handle);
-    // The kernel takes ~20 ms to unregister a veth. Meanwhile: cut the container off (its host routes),
-    // delete its record and release its addresses; the routes go before the release, so a released
-    // address is never routed into the old veth.
-    java.util.concurrent.CompletableFuture<Boolean> released = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-      boolean routesGone = endpoints.get(handle, deadline).map(e -> {
-        try {
-          dataplane.removeHostRoutes(hostVeth, e.ips());
-          return true;
-        } catch (NativeException ex) {
-          LOG.warn("DEL {}: removing host routes failed: {}", handle, ex.getMessage());
-          return false;
-        }
-      }).orElse(false);
-      endpoints.delete(handle, deadline);
-      if (routesGone) {
-        addresses.release(handle, deadline);
-      }
-      return routesGone;
-    }, VIRTUAL);
+    Optional<Endpoint> record = Optional.empty();
     try {
-      dataplane.tearDown(hostVeth);
-    } catch (NativeException e) {
-      LOG.warn("DEL {}: removing {} failed: {}", handle, hostVeth, e.getMessage());
-    }
-    try {
-      if (!join(released)) {
-        // No record told which routes to remove first: release only now that the veth is gone.
-        addresses.release(handle, deadline);
+      record = endpoints.get(handle, deadline);
+      if (record.isPresent() && cutOff(handle, hostVeth, record.get())) {
+        reaper.schedule(hostVeth);
+      } else {
+        removeVeth(handle, hostVeth);
       }
+      CompletableFuture<Void> recordGone = CompletableFuture.runAsync(() -> endpoints.delete(handle, deadline), VIRTUAL);
+      addresses.release(handle, deadline);
+      join(recordGone);
     } catch (DatastoreUnavailableException | CniException e) {
       if (e instanceof CniException c && c.code() != CniException.TRY_AGAIN_LATER) {
         throw c;
       }
+      if (record.isEmpty()) {
+        removeVeth(handle, hostVeth);
+      }
       journal.record(handle);
       LOG.warn("DEL {}: datastore unavailable; release journalled and completed when it returns", handle);
+    }
+  }
+
+  /** Removes the host routes and downs the link; false when there was no veth or that failed. */
+  private boolean cutOff(HandleId handle, String hostVeth, Endpoint record) {
+    try {
+      return dataplane.cutOff(hostVeth, record.ips());
+    } catch (NativeException e) {
+      LOG.warn("DEL {}: cutting {} off failed: {}; removing it now", handle, hostVeth, e.getMessage());
+      return false;
+    }
+  }
+
+  private void removeVeth(HandleId handle, String hostVeth) {
+    reaper.cancel(hostVeth);
+    try {
+      dataplane.tearDown(hostVeth);
+    } catch (NativeException e) {
+      LOG.warn("DEL {}: removing {} failed: {}", handle, hostVeth, e.getMessage());
     }
   }
 

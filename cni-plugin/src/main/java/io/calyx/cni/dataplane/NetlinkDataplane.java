@@ -130,15 +130,17 @@ public final class NetlinkDataplane implements Dataplane {
   }
 
   @Override
-  public void removeHostRoutes(String hostVeth, List<IpPrefix> ips) {
-    hosts.with(host -> {
+  public boolean cutOff(String hostVeth, List<IpPrefix> ips) {
+    return hosts.with(host -> {
       Optional<Link> outer = host.link(hostVeth);
-      if (outer.isPresent()) {
-        for (IpPrefix ip : ips) {
-          host.deleteRoute(Route.link(IpPrefix.host(ip.address()), outer.get().index()));
-        }
+      if (outer.isEmpty()) {
+        return false;
       }
-      return null;
+      for (IpPrefix ip : ips) {
+        host.deleteRoute(Route.link(IpPrefix.host(ip.address()), outer.get().index()));
+      }
+      host.setUp(outer.get().index(), false, hostVeth);
+      return true;
     });
   }
 

@@ -136,6 +136,54 @@ class CalyxHandlerTest {
     assertThat(policy.removed).containsExactly(HANDLE);
   }
 
+  @Test
+  void delCutsTheContainerOffReleasesAndLeavesTheVethToTheReaper() throws Exception {
+    Scripted addresses = new Scripted(Optional.of(holding("10.0.0.5")), holding("10.0.0.5"));
+    CalyxHandler handler = handler(addresses);
+    handler.add(add());
+    String veth = VethNames.hostSide(HANDLE);
+    handler.del(new io.calyx.cni.service.DelRequest(ATTACHMENT, Optional.of("/var/run/netns/test"), add().conf(), add().deadline()));
+    assertThat(dataplane.events).containsSubsequence("cutOff " + veth, "release " + HANDLE);
+    assertThat(storedEndpoint()).isEmpty();
+    long until = System.nanoTime() + 5_000_000_000L;
+    while (!dataplane.tornDown.contains(veth) && System.nanoTime() < until) {
+      Thread.sleep(10);
+    }
+    assertThat(dataplane.events).as("the veth goes after the release").containsSubsequence("release " + HANDLE, "tearDown " + veth);
+    assertThat(handler.vethsPendingRemoval()).isZero();
+  }
+
+  @Test
+  void aCancelledRemovalNeverTouchesTheVethAnAddRecreated() throws Exception {
+    KeyedLocks locks = new KeyedLocks();
+    VethReaper reaper = new VethReaper(dataplane, locks);
+    java.util.concurrent.CountDownLatch scheduled = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch addDone = new java.util.concurrent.CountDownLatch(1);
+    // An ADD holds the veth's lock: the DEL's removal was scheduled before and must not run after it.
+    Thread add = Thread.ofVirtual().start(() -> locks.with("caliabc", 5_000, () -> {
+      reaper.schedule("caliabc");
+      scheduled.countDown();
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      reaper.cancel("caliabc");
+      addDone.countDown();
+      return null;
+    }));
+    scheduled.await();
+    addDone.await();
+    add.join();
+    reaper.schedule("calidef");
+    long until = System.nanoTime() + 5_000_000_000L;
+    while (!dataplane.tornDown.contains("calidef") && System.nanoTime() < until) {
+      Thread.sleep(10);
+    }
+    assertThat(dataplane.tornDown).containsExactly("calidef");
+    reaper.close();
+  }
+
   /**
    * Announces {@code plan} (when present), then commits {@code committed} with the companion's documents
    * into the in-memory store, or fails with code 11 when {@code committed} is null.
@@ -175,6 +223,7 @@ class CalyxHandlerTest {
 
     @Override
     public void release(HandleId handle, Deadline deadline) {
+      dataplane.events.add("release " + handle);
       released.add(handle);
     }
 
@@ -196,6 +245,8 @@ class CalyxHandlerTest {
   private static final class RecordingDataplane implements Dataplane {
     final List<List<IpPrefix>> wiredWith = new CopyOnWriteArrayList<>();
     final List<String> tornDown = new CopyOnWriteArrayList<>();
+    final List<String> cutOff = new CopyOnWriteArrayList<>();
+    final List<String> events = new CopyOnWriteArrayList<>();
     volatile boolean failSetUp;
 
     @Override
@@ -214,10 +265,15 @@ class CalyxHandlerTest {
     }
 
     @Override
-    public void removeHostRoutes(String hostVeth, List<IpPrefix> ips) {}
+    public boolean cutOff(String hostVeth, List<IpPrefix> ips) {
+      cutOff.add(hostVeth);
+      events.add("cutOff " + hostVeth);
+      return true;
+    }
 
     @Override
     public boolean tearDown(String hostVeth) {
+      events.add("tearDown " + hostVeth);
       tornDown.add(hostVeth);
       return true;
     }
