@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
     name = "calyxctl",
     mixinStandardHelpOptions = true,
     versionProvider = VersionCommand.Provider.class,
-    subcommands = {PoolCommand.class, IpamCommand.class, EndpointCommand.class, NodeCommand.class, VersionCommand.class, AotTrainingCommand.class},
+    subcommands = {PoolCommand.class, IpamCommand.class, EndpointCommand.class, ProfileCommand.class, NodeCommand.class, VersionCommand.class, AotTrainingCommand.class},
     description = {"Inspect and repair calyx: pools, allocations, endpoints, profiles and nodes.", ""},
     footer = {"", "Examples:", "  calyxctl --etcd-endpoints http://10.0.0.10:2379 version", "  CALYX_ETCD_ENDPOINTS=http://10.0.0.10:2379 calyxctl version -o json"})
 public final class CalyxCtl implements Runnable {
@@ -31,6 +31,8 @@ public final class CalyxCtl implements Runnable {
   /** Runs one command line; returns the exit status. */
   public static int run(String[] args, PrintWriter out, PrintWriter err) {
     CommandLine cli = new CommandLine(new CalyxCtl());
+    // allow/ALLOW, tcp/TCP: enum values as operators type them.
+    cli.setCaseInsensitiveEnumValuesAllowed(true);
     cli.setOut(out);
     cli.setErr(err);
     cli.setParameterExceptionHandler((e, a) -> {
