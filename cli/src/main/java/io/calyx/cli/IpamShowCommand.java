@@ -73,7 +73,7 @@ final class IpamShowCommand implements Callable<Integer> {
   private void poolsTable(PrintWriter out, IpamView view) {
     Table t = new Table("POOL", "SIZE", "USED", "FREE", "USE%", "BLOCKS");
     for (IpamView.PoolView pv : view.pools()) {
-      t.row(pv.pool().cidr(), pv.size(), pv.used(), pv.free(), Table.percent(pv.used(), pv.size()), pv.blocks().size());
+      t.row(pv.pool().cidr(), Table.count(pv.size()), pv.used(), Table.count(pv.free()), Table.percent(pv.used(), pv.size()), pv.blocks().size());
     }
     t.print(out);
     if (showBlocks) {
