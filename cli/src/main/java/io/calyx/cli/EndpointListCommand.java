@@ -13,6 +13,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -31,8 +32,7 @@ final class EndpointListCommand implements Callable<Integer> {
   @Option(names = "--group", paramLabel = "GROUP", description = "only members of this group")
   String group;
 
-  @Option(names = "-o", paramLabel = "FORMAT", defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE})")
-  OutputFormat output;
+  @Mixin OutputOption output;
 
   @Spec CommandLine.Model.CommandSpec spec;
 
@@ -51,7 +51,7 @@ final class EndpointListCommand implements Callable<Integer> {
         .sorted(Comparator.comparing((Endpoint e) -> e.node()).thenComparing(e -> e.handle().toString()))
         .toList();
     PrintWriter out = spec.commandLine().getOut();
-    if (output == OutputFormat.json) {
+    if (output.json()) {
       ArrayNode arr = Json.array();
       for (Endpoint e : shown) {
         ObjectNode o = arr.addObject();

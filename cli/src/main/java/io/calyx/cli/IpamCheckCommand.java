@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -55,8 +56,7 @@ final class IpamCheckCommand implements Callable<Integer> {
       description = "progress on stderr: auto (on a terminal, or from " + LARGE + " documents on), always or never (default: ${DEFAULT-VALUE})")
   ProgressMode progress;
 
-  @Option(names = "-o", paramLabel = "FORMAT", defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE})")
-  OutputFormat output;
+  @Mixin OutputOption output;
 
   @Spec CommandLine.Model.CommandSpec spec;
 
@@ -102,7 +102,7 @@ final class IpamCheckCommand implements Callable<Integer> {
   }
 
   private void print(PrintWriter out, IpamCheck.Report report) {
-    if (output == OutputFormat.json) {
+    if (output.json()) {
       ObjectNode root = Json.object();
       root.put("clean", report.clean());
       root.put("documents", report.documents());

@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -37,8 +38,7 @@ final class IpamReleaseCommand implements Callable<Integer> {
   @Option(names = "--force", description = "release even though an endpoint record still holds the address")
   boolean force;
 
-  @Option(names = "-o", paramLabel = "FORMAT", defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE})")
-  OutputFormat output;
+  @Mixin OutputOption output;
 
   @Spec CommandLine.Model.CommandSpec spec;
 
@@ -55,7 +55,7 @@ final class IpamReleaseCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     Allocation a = released.get();
-    if (output == OutputFormat.json) {
+    if (output.json()) {
       ObjectNode o = Json.object().put("ip", address.toString()).put("released", true).put("handle", a.handle().toString())
           .put("container_id", a.handle().containerId().value()).put("network", a.handle().network().value())
           .put("interface", a.handle().ifName().value());

@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
 
 /** {@code calyxctl profile list}: every stored group profile, its rule counts and how many endpoints are in the group. */
@@ -23,8 +23,7 @@ import picocli.CommandLine.Spec;
         "members, or from anywhere for 'public'; egress anywhere); operators edit it with 'profile rule'.",
         "", "Examples:", "  calyxctl profile list", "  calyxctl profile list -o json"})
 final class ProfileListCommand implements Callable<Integer> {
-  @Option(names = "-o", paramLabel = "FORMAT", defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE})")
-  OutputFormat output;
+  @Mixin OutputOption output;
 
   @Spec CommandLine.Model.CommandSpec spec;
 
@@ -39,7 +38,7 @@ final class ProfileListCommand implements Callable<Integer> {
       }
     }
     PrintWriter out = spec.commandLine().getOut();
-    if (output == OutputFormat.json) {
+    if (output.json()) {
       ArrayNode arr = Json.array();
       for (Profile p : listed.profiles()) {
         arr.addObject().put("name", p.name().value()).put("ingress_rules", p.ingress().size()).put("egress_rules", p.egress().size())

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -24,8 +24,7 @@ final class ProfileShowCommand implements Callable<Integer> {
   @Parameters(paramLabel = "NAME", description = "the group")
   String name;
 
-  @Option(names = "-o", paramLabel = "FORMAT", defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE})")
-  OutputFormat output;
+  @Mixin OutputOption output;
 
   @Spec CommandLine.Model.CommandSpec spec;
 
@@ -38,7 +37,7 @@ final class ProfileShowCommand implements Callable<Integer> {
           .orElseThrow(() -> new UserError("no profile " + group + " (calyxctl profile list)"));
     }
     PrintWriter out = spec.commandLine().getOut();
-    if (output == OutputFormat.json) {
+    if (output.json()) {
       Json.print(out, ProfileCodec.toJson(profile));
       return 0;
     }

@@ -4,27 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.calyx.testkit.EtcdServer;
 import io.calyx.testkit.TestCertificates;
+import io.calyx.testkit.TlsEtcdExtension;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** calyxctl against an etcd that serves only TLS and demands a client certificate. */
+@ExtendWith(TlsEtcdExtension.class)
 class CliTlsTest {
   private static EtcdServer etcd;
   private static TestCertificates certs;
 
   @BeforeAll
-  static void start() throws Exception {
-    etcd = EtcdServer.startTls();
-    certs = etcd.certificates().orElseThrow();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (etcd != null) {
-      etcd.close();
-    }
+  static void certificates(EtcdServer server) {
+    etcd = server;
+    certs = server.certificates().orElseThrow();
   }
 
   private static CalyxCtlTest.Run ctl(String cert, String key, String... args) {

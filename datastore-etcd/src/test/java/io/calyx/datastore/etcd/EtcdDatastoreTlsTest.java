@@ -10,6 +10,7 @@ import io.calyx.core.store.Op;
 import io.calyx.core.store.Txn;
 import io.calyx.testkit.EtcdServer;
 import io.calyx.testkit.TestCertificates;
+import io.calyx.testkit.TlsEtcdExtension;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,26 +19,20 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** A real etcd that serves only TLS and demands client certificates ({@code --client-cert-auth}). */
+@ExtendWith(TlsEtcdExtension.class)
 class EtcdDatastoreTlsTest {
   private static EtcdServer etcd;
   private static TestCertificates certs;
 
   @BeforeAll
-  static void start() throws Exception {
-    etcd = EtcdServer.startTls();
-    certs = etcd.certificates().orElseThrow();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (etcd != null) {
-      etcd.close();
-    }
+  static void certificates(EtcdServer server) {
+    etcd = server;
+    certs = server.certificates().orElseThrow();
   }
 
   private static Deadline soon() {
