@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.AutoComplete;
-import picocli.CommandLine;
 
 /**
  * Writes the bash completion script of calyxctl; the dist build runs it so the install tree ships
@@ -17,7 +16,7 @@ public final class CompletionScript {
 
   /** The script's text. */
   public static String bash() {
-    return AutoComplete.bash("calyxctl", new CommandLine(new CalyxCtl()));
+    return AutoComplete.bash("calyxctl", CalyxCtl.commandLine());
   }
 
   /** {@code CompletionScript OUTPUT-FILE}. */

@@ -94,7 +94,7 @@ class CalyxCtlTest {
   @Test
   void everyCommandHasHelpWithExamples() {
     List<String> missing = new java.util.ArrayList<>();
-    walk(new picocli.CommandLine(new CalyxCtl()), missing);
+    walk(CalyxCtl.commandLine(), missing);
     assertThat(missing).isEmpty();
   }
 
@@ -105,8 +105,15 @@ class CalyxCtlTest {
     if (!hidden && spec.usageMessage().description().length == 0) {
       missing.add(spec.qualifiedName() + ": no description");
     }
-    if (!hidden && !group && !String.join("\n", spec.usageMessage().footer()).contains("Examples:")) {
-      missing.add(spec.qualifiedName() + ": no examples");
+    if (!hidden && !group) {
+      // Asked the way an operator asks: calyxctl ipam check --help
+      String[] words = spec.qualifiedName().split(" ");
+      List<String> args = new java.util.ArrayList<>(List.of(words).subList(1, words.length));
+      args.add("--help");
+      Run help = run(args.toArray(String[]::new));
+      if (help.code() != 0 || !help.out().startsWith("Usage: " + spec.qualifiedName()) || !help.out().contains("Examples:")) {
+        missing.add(spec.qualifiedName() + " --help: exit " + help.code() + (help.err().isEmpty() ? ", no examples" : ", " + help.err().strip()));
+      }
     }
     cmd.getSubcommands().values().stream().distinct().forEach(c -> walk(c, missing));
   }
