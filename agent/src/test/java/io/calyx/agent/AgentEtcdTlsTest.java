@@ -22,6 +22,20 @@ import org.junit.jupiter.api.Test;
 
 /** The agent reaches an etcd that serves only TLS and demands client certificates, through its --etcd-* flags. */
 class AgentEtcdTlsTest {
+  private Path dir;
+
+  @org.junit.jupiter.api.BeforeEach
+  void workDir() throws java.io.IOException {
+    dir = Files.createTempDirectory(Path.of("/tmp"), "cat");
+  }
+
+  @org.junit.jupiter.api.AfterEach
+  void cleanUp() throws java.io.IOException {
+    try (var files = Files.walk(dir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+
   private static AgentConfig.Raw raw(String endpoint, TestCertificates c, Path dir, String dataplane) {
     return new AgentConfig.Raw(endpoint, c.caCert().toString(), c.clientCert().toString(), c.clientKey().toString(), "tls-node",
         dir.resolve("a.sock").toString(), "192.0.2.77", dir.resolve("state").toString(), null, null, null, false, dataplane);
@@ -29,7 +43,6 @@ class AgentEtcdTlsTest {
 
   @Test
   void registersItselfOverTlsWithItsClientCertificate() throws Exception {
-    Path dir = Files.createTempDirectory(Path.of("/tmp"), "cat");
     try (EtcdServer etcd = EtcdServer.startTls()) {
       TestCertificates certs = etcd.certificates().orElseThrow();
       NetnsExtension.NetnsFactory scratch = io.calyx.testkit.Host.isRoot() ? new NetnsExtension.NetnsFactory() : null;
@@ -52,7 +65,6 @@ class AgentEtcdTlsTest {
 
   @Test
   void tlsFlagsWithPlainHttpEndpointAreRefusedAtStart() throws Exception {
-    Path dir = Files.createTempDirectory(Path.of("/tmp"), "cat");
     TestCertificates certs = TestCertificates.generate(dir.resolve("pki"));
     assertThatThrownBy(() -> AgentConfig.validate(raw("http://127.0.0.1:2379", certs, dir, null), "x"))
         .isInstanceOf(InvalidValueException.class).hasMessageStartingWith("--etcd-endpoints: ").hasMessageContaining("https://");

@@ -29,6 +29,8 @@ public final class EtcdServer implements Etcd {
   private final int peerPort;
   private final Optional<TestCertificates> tls;
   private final int metricsPort;
+  /** The certificates' directory when {@link #startTls()} made it: removed with the data. */
+  private Path ownedPki;
   private Process process;
 
   private EtcdServer(Path binary, Path dataDir, int clientPort, int peerPort, Optional<TestCertificates> tls) {
@@ -57,7 +59,10 @@ public final class EtcdServer implements Etcd {
   public static EtcdServer startTls() throws IOException {
     Path binary = Host.which("etcd").orElse(null);
     Assumptions.assumeTrue(binary != null, "needs the etcd binary (apt-get install etcd-server)");
-    return startTls(binary, TestCertificates.generate(Files.createTempDirectory("calyx-etcd-pki-")));
+    Path pki = Files.createTempDirectory("calyx-etcd-pki-");
+    EtcdServer server = startTls(binary, TestCertificates.generate(pki));
+    server.ownedPki = pki;
+    return server;
   }
 
   /** The certificates of a TLS server. */
@@ -204,7 +209,14 @@ public final class EtcdServer implements Etcd {
   @Override
   public void close() {
     stop();
-    try (Stream<Path> files = Files.walk(dataDir)) {
+    delete(dataDir);
+    if (ownedPki != null) {
+      delete(ownedPki);
+    }
+  }
+
+  private static void delete(Path dir) {
+    try (Stream<Path> files = Files.walk(dir)) {
       files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException e) {
       // best effort: a temp directory
