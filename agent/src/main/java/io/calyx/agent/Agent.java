@@ -81,7 +81,7 @@ public final class Agent implements AutoCloseable {
         .map(p -> java.util.OptionalInt.of(Namespaces.open(p.toString()))).orElse(java.util.OptionalInt.empty());
     NetlinkPool netlink = new NetlinkPool(4, () -> dataplaneFd.isPresent()
         ? Netlink.in(dataplaneFd.getAsInt(), config.dataplaneNetns().get().toString()) : Netlink.host());
-    Datastore store = EtcdDatastore.connect(config.etcdEndpoints());
+    Datastore store = EtcdDatastore.connect(config.etcdEndpoints(), config.etcdTls());
     IpamNode ipam = new IpamNode(store, config.nodeName(), Clock.systemUTC());
     NodeAddressManager addresses = new NodeAddressManager(ipam);
     Endpoints endpoints = new Endpoints(store, config.nodeName());

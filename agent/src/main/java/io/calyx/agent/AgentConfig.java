@@ -2,6 +2,7 @@ package io.calyx.agent;
 
 import io.calyx.core.InvalidValueException;
 import io.calyx.core.net.IpAddress;
+import io.calyx.datastore.etcd.EtcdTls;
 import java.net.URI;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -60,9 +61,6 @@ public record AgentConfig(
    */
   public record Reclaim(Duration timeout, Optional<String> principal, Optional<Path> secretFile, Path cniDir, Duration grace, Duration interval) {}
 
-  /** Files of etcd client TLS. */
-  public record EtcdTls(Path caCert, Path cert, Path key) {}
-
   private static final Pattern NODE_NAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9_.\\-]{0,251}[A-Za-z0-9])?");
 
   /** Raw values as given on the command line; null = not given. */
@@ -114,9 +112,13 @@ public record AgentConfig(
     if (raw.mesosInsecure() && raw.mesosCaFile() != null) {
       throw new InvalidValueException("--mesos-insecure", "cannot be combined with --mesos-ca-file (verify with the CA, or not at all)");
     }
+    Optional<EtcdTls> etcdTls = etcdTls(raw);
+    EtcdTls.checkSchemes(endpoints, etcdTls.isPresent());
+    // Reads the certificates and key now: a bad file is a start-up error naming its flag, not a failing ADD.
+    etcdTls.ifPresent(EtcdTls::sslContext);
     return new AgentConfig(
         endpoints,
-        etcdTls(raw),
+        etcdTls,
         node,
         socket,
         hostIp,

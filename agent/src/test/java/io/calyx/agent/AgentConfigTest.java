@@ -25,8 +25,8 @@ class AgentConfigTest {
 
   @Test
   void parsesEveryValue() {
-    AgentConfig c = AgentConfig.validate(raw("http://10.0.0.1:2379, https://10.0.0.2:2379", "h2", "/run/h2.sock", "192.168.1.2", "5051,53,53"), "x");
-    assertThat(c.etcdEndpoints()).extracting(Object::toString).containsExactly("http://10.0.0.1:2379", "https://10.0.0.2:2379");
+    AgentConfig c = AgentConfig.validate(raw("https://10.0.0.1:2379, https://10.0.0.2:2379", "h2", "/run/h2.sock", "192.168.1.2", "5051,53,53"), "x");
+    assertThat(c.etcdEndpoints()).extracting(Object::toString).containsExactly("https://10.0.0.1:2379", "https://10.0.0.2:2379");
     assertThat(c.hostIp().orElseThrow().toString()).isEqualTo("192.168.1.2");
     assertThat(c.hostAllowPorts()).containsExactly(5051, 53);
     assertThat(c.socket()).isEqualTo(Path.of("/run/h2.sock"));

@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
     name = "calyxctl",
     mixinStandardHelpOptions = true,
     versionProvider = VersionCommand.Provider.class,
-    subcommands = {PoolCommand.class, IpamCommand.class, EndpointCommand.class, NodeCommand.class, VersionCommand.class, AotTrainingCommand.class},
+    subcommands = {PoolCommand.class, IpamCommand.class, EndpointCommand.class, ProfileCommand.class, NodeCommand.class, VersionCommand.class, AotTrainingCommand.class},
     description = {"Inspect and repair calyx: pools, allocations, endpoints, profiles and nodes.", ""},
     footer = {"", "Examples:", "  calyxctl --etcd-endpoints http://10.0.0.10:2379 version", "  CALYX_ETCD_ENDPOINTS=http://10.0.0.10:2379 calyxctl version -o json"})
 public final class CalyxCtl implements Runnable {
@@ -30,7 +30,9 @@ public final class CalyxCtl implements Runnable {
 
   /** Runs one command line; returns the exit status. */
   public static int run(String[] args, PrintWriter out, PrintWriter err) {
-    CommandLine cli = new CommandLine(new CalyxCtl());
+    CommandLine cli = commandLine();
+    // allow/ALLOW, tcp/TCP: enum values as operators type them.
+    cli.setCaseInsensitiveEnumValuesAllowed(true);
     cli.setOut(out);
     cli.setErr(err);
     cli.setParameterExceptionHandler((e, a) -> {
@@ -43,6 +45,22 @@ public final class CalyxCtl implements Runnable {
       return e instanceof UsageError ? 2 : 1;
     });
     return cli.execute(args);
+  }
+
+  /** The command tree, every command with {@code -h/--help} (picocli gives only the root one by default). */
+  static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new CalyxCtl());
+    addHelp(cli);
+    return cli;
+  }
+
+  private static void addHelp(CommandLine cmd) {
+    CommandLine.Model.CommandSpec spec = cmd.getCommandSpec();
+    if (spec.findOption("--help") == null) {
+      spec.addOption(CommandLine.Model.OptionSpec.builder("-h", "--help").usageHelp(true)
+          .description("Show this help message and exit.").build());
+    }
+    cmd.getSubcommands().values().stream().distinct().forEach(CalyxCtl::addHelp);
   }
 
   /** The global options of the command line {@code spec} belongs to (they come before the command). */

@@ -4,18 +4,16 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.calyx.core.GroupName;
 import io.calyx.core.endpoint.Endpoint;
-import io.calyx.core.endpoint.EndpointCodec;
 import io.calyx.core.net.IpPrefix;
 import io.calyx.core.store.Datastore;
-import io.calyx.core.store.KeyValue;
 import java.io.PrintWriter;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -34,32 +32,26 @@ final class EndpointListCommand implements Callable<Integer> {
   @Option(names = "--group", paramLabel = "GROUP", description = "only members of this group")
   String group;
 
-  @Option(names = "-o", paramLabel = "FORMAT", defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE})")
-  OutputFormat output;
+  @Mixin OutputOption output;
 
   @Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public Integer call() {
-    List<Endpoint> endpoints = new ArrayList<>();
-    List<String> unreadable = new ArrayList<>();
-    try (Datastore store = Etcd.open(CalyxCtl.global(spec))) {
-      String prefix = Endpoint.ROOT + (node == null ? "" : node + "/");
-      for (KeyValue kv : store.list(prefix, Etcd.deadline()).kvs()) {
-        try {
-          endpoints.add(EndpointCodec.decode(kv.key(), kv.value()));
-        } catch (IllegalArgumentException e) {
-          unreadable.add(kv.key());
-        }
-      }
+    if (group != null) {
+      GroupName.of(group); // an impossible group name is a typo, not an empty result
     }
-    List<Endpoint> shown = endpoints.stream()
+    EndpointRecords records;
+    try (Datastore store = Etcd.open(CalyxCtl.global(spec))) {
+      records = EndpointRecords.read(store, Endpoint.ROOT + (node == null ? "" : node + "/"), Etcd.deadline());
+    }
+    List<Endpoint> shown = records.endpoints().stream()
         .filter(e -> network == null || e.handle().network().value().equals(network))
         .filter(e -> group == null || e.groups().stream().anyMatch(g -> g.value().equals(group)))
         .sorted(Comparator.comparing((Endpoint e) -> e.node()).thenComparing(e -> e.handle().toString()))
         .toList();
     PrintWriter out = spec.commandLine().getOut();
-    if (output == OutputFormat.json) {
+    if (output.json()) {
       ArrayNode arr = Json.array();
       for (Endpoint e : shown) {
         ObjectNode o = arr.addObject();
@@ -87,8 +79,9 @@ final class EndpointListCommand implements Callable<Integer> {
       }
       t.print(out);
     }
-    if (!unreadable.isEmpty()) {
-      spec.commandLine().getErr().println("calyxctl: warning: " + unreadable.size() + " unreadable endpoint record(s), e.g. " + unreadable.getFirst());
+    if (!records.unreadable().isEmpty()) {
+      spec.commandLine().getErr().println("calyxctl: warning: " + records.unreadable().size() + " unreadable endpoint record(s), e.g. "
+          + records.unreadable().getFirst().key() + " (calyxctl ipam check)");
     }
     return 0;
   }

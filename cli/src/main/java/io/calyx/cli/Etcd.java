@@ -3,12 +3,15 @@ package io.calyx.cli;
 import io.calyx.core.Deadline;
 import io.calyx.core.store.Datastore;
 import io.calyx.datastore.etcd.EtcdDatastore;
+import io.calyx.datastore.etcd.EtcdTls;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** Opens the datastore a command works on, from the global options. */
 final class Etcd {
@@ -18,9 +21,7 @@ final class Etcd {
   private Etcd() {}
 
   static Datastore open(GlobalOptions global) {
-    if (global.etcdCaCert != null || global.etcdCert != null || global.etcdKey != null) {
-      throw new UserError("etcd TLS (--etcd-cacert/--etcd-cert/--etcd-key) is not supported by this calyxctl yet");
-    }
+    Optional<EtcdTls> tls = tls(global);
     List<URI> uris = new ArrayList<>();
     for (String e : global.endpoints()) {
       try {
@@ -36,7 +37,19 @@ final class Etcd {
     if (uris.isEmpty()) {
       throw new UsageError("--etcd-endpoints is empty");
     }
-    return EtcdDatastore.connect(uris);
+    return EtcdDatastore.connect(uris, tls);
+  }
+
+  /** The three TLS files, all or none (CONTRACT.md: {@code [--etcd-cacert F --etcd-cert F --etcd-key F]}). */
+  private static Optional<EtcdTls> tls(GlobalOptions global) {
+    int given = (global.etcdCaCert != null ? 1 : 0) + (global.etcdCert != null ? 1 : 0) + (global.etcdKey != null ? 1 : 0);
+    if (given == 0) {
+      return Optional.empty();
+    }
+    if (given != 3) {
+      throw new UsageError("--etcd-cacert, --etcd-cert and --etcd-key go together");
+    }
+    return Optional.of(new EtcdTls(Path.of(global.etcdCaCert), Path.of(global.etcdCert), Path.of(global.etcdKey)));
   }
 
   static Deadline deadline() {

@@ -33,6 +33,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -60,8 +61,7 @@ final class IpamBenchCommand implements Callable<Integer> {
   @Option(names = "--raw", description = "also measure raw etcd put-if-absent transactions (one unique key each) with the same client and concurrency")
   boolean raw;
 
-  @Option(names = "-o", paramLabel = "FORMAT", defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE})")
-  OutputFormat output;
+  @Mixin OutputOption output;
 
   @Spec CommandLine.Model.CommandSpec spec;
 
@@ -199,7 +199,7 @@ final class IpamBenchCommand implements Callable<Integer> {
 
   private void print(Measured ipam, Optional<Measured> rawEtcd) {
     PrintWriter out = spec.commandLine().getOut();
-    if (output == OutputFormat.json) {
+    if (output.json()) {
       ObjectNode o = ipam.json("allocs_per_s");
       o.put("count", count).put("concurrency", concurrency).put("hosts", hosts);
       rawEtcd.ifPresent(r -> {

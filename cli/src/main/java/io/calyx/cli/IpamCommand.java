@@ -6,10 +6,10 @@ import picocli.CommandLine.Command;
 @Command(
     name = "ipam",
     description = "Inspect address allocations.",
-    subcommands = {IpamShowCommand.class, IpamBenchCommand.class})
+    subcommands = {IpamShowCommand.class, IpamCheckCommand.class, IpamReleaseCommand.class, IpamBenchCommand.class})
 final class IpamCommand implements Runnable {
   @Override
   public void run() {
-    throw new UsageError("ipam needs a subcommand: show or bench");
+    throw new UsageError("ipam needs a subcommand: show, check, release or bench");
   }
 }

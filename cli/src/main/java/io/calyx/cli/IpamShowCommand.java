@@ -11,6 +11,7 @@ import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -26,8 +27,7 @@ final class IpamShowCommand implements Callable<Integer> {
   @Option(names = "--ip", paramLabel = "IP", description = "show whether IP is free or who holds it")
   String ip;
 
-  @Option(names = "-o", paramLabel = "FORMAT", defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE})")
-  OutputFormat output;
+  @Mixin OutputOption output;
 
   @Spec CommandLine.Model.CommandSpec spec;
 
@@ -41,7 +41,7 @@ final class IpamShowCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     if (address != null) {
       showIp(out, view, address);
-    } else if (output == OutputFormat.json) {
+    } else if (output.json()) {
       Json.print(out, poolsJson(view));
     } else {
       poolsTable(out, view);
@@ -73,7 +73,7 @@ final class IpamShowCommand implements Callable<Integer> {
   private void poolsTable(PrintWriter out, IpamView view) {
     Table t = new Table("POOL", "SIZE", "USED", "FREE", "USE%", "BLOCKS");
     for (IpamView.PoolView pv : view.pools()) {
-      t.row(pv.pool().cidr(), pv.size(), pv.used(), pv.free(), Table.percent(pv.used(), pv.size()), pv.blocks().size());
+      t.row(pv.pool().cidr(), Table.count(pv.size()), pv.used(), Table.count(pv.free()), Table.percent(pv.used(), pv.size()), pv.blocks().size());
     }
     t.print(out);
     if (showBlocks) {
@@ -90,7 +90,7 @@ final class IpamShowCommand implements Callable<Integer> {
 
   private void showIp(PrintWriter out, IpamView view, IpAddress address) {
     IpamView.Lookup lookup = view.lookup(address);
-    if (output == OutputFormat.json) {
+    if (output.json()) {
       ObjectNode o = Json.object();
       o.put("ip", address.toString());
       switch (lookup) {

@@ -21,7 +21,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
 
 /** {@code calyxctl node list}: every node with its addresses, liveness, blocks and endpoints. */
@@ -32,8 +32,7 @@ import picocli.CommandLine.Spec;
         "depend on it: a node that is not alive keeps its blocks and routes until 'calyxctl node delete'.",
         "", "Examples:", "  calyxctl node list", "  calyxctl node list -o json"})
 final class NodeListCommand implements Callable<Integer> {
-  @Option(names = "-o", paramLabel = "FORMAT", defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE})")
-  OutputFormat output;
+  @Mixin OutputOption output;
 
   @Spec CommandLine.Model.CommandSpec spec;
 
@@ -75,7 +74,7 @@ final class NodeListCommand implements Callable<Integer> {
   }
 
   private void print(List<Row> rows, Instant now) {
-    if (output == OutputFormat.json) {
+    if (output.json()) {
       ArrayNode arr = Json.array();
       for (Row r : rows) {
         ObjectNode o = arr.addObject();

@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -25,8 +26,7 @@ final class PoolAddCommand implements Callable<Integer> {
   @Option(names = "--block-size", paramLabel = "N", description = "prefix length of the blocks (default 26 for IPv4, 122 for IPv6)")
   Integer blockSize;
 
-  @Option(names = "-o", paramLabel = "FORMAT", defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE})")
-  OutputFormat output;
+  @Mixin OutputOption output;
 
   @Spec CommandLine.Model.CommandSpec spec;
 
@@ -35,7 +35,7 @@ final class PoolAddCommand implements Callable<Integer> {
     IpPrefix prefix = IpPrefix.parseNetwork("CIDR", cidr);
     try (Datastore store = Etcd.open(CalyxCtl.global(spec))) {
       Pool pool = new Pools(store, Clock.systemUTC()).add(prefix, Optional.ofNullable(blockSize), Etcd.deadline());
-      if (output == OutputFormat.json) {
+      if (output.json()) {
         Json.print(spec.commandLine().getOut(), PoolListCommand.json(pool, 0));
       } else {
         spec.commandLine().getOut().println("added pool " + pool.cidr() + " (blocks of /" + pool.blockSize() + ")");

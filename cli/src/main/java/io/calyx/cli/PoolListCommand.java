@@ -8,7 +8,7 @@ import io.calyx.ipam.Pool;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
 
 /** {@code calyxctl pool list}. */
@@ -17,8 +17,7 @@ import picocli.CommandLine.Spec;
     description = "List the IP pools.",
     footer = {"", "Examples:", "  calyxctl pool list", "  calyxctl pool list -o json"})
 final class PoolListCommand implements Callable<Integer> {
-  @Option(names = "-o", paramLabel = "FORMAT", defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE})")
-  OutputFormat output;
+  @Mixin OutputOption output;
 
   @Spec CommandLine.Model.CommandSpec spec;
 
@@ -38,7 +37,7 @@ final class PoolListCommand implements Callable<Integer> {
     try (Datastore store = Etcd.open(CalyxCtl.global(spec))) {
       view = IpamView.read(store, Etcd.deadline());
     }
-    if (output == OutputFormat.json) {
+    if (output.json()) {
       ArrayNode out = Json.array();
       view.pools().forEach(p -> out.add(json(p.pool(), p.blocks().size())));
       Json.print(spec.commandLine().getOut(), out);

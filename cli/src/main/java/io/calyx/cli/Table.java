@@ -55,4 +55,24 @@ final class Table {
   static String percent(long part, long whole) {
     return whole == 0 ? "0%" : String.format("%.1f%%", 100.0 * part / whole).replace(".0%", "%");
   }
+
+  private static final String[] SI = {"k", "M", "G", "T", "P", "E", "Z", "Y"};
+
+  /**
+   * An address count as people read it: exact below a million, then {@code 16.8M}, {@code 18.4E} (an IPv6
+   * /64), and beyond the SI prefixes {@code 1.2e+30}. JSON always carries the exact number.
+   */
+  static String count(java.math.BigInteger n) {
+    if (n.compareTo(java.math.BigInteger.valueOf(1_000_000)) < 0) {
+      return n.toString();
+    }
+    java.math.BigDecimal v = new java.math.BigDecimal(n);
+    for (String unit : SI) {
+      v = v.divide(java.math.BigDecimal.valueOf(1000));
+      if (v.compareTo(java.math.BigDecimal.valueOf(1000)) < 0) {
+        return String.format(java.util.Locale.ROOT, "%.1f%s", v.doubleValue(), unit);
+      }
+    }
+    return String.format(java.util.Locale.ROOT, "%.1e", n.doubleValue());
+  }
 }

@@ -3,7 +3,7 @@ package io.calyx.cli;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
 
 /** {@code calyxctl version}: the version of this calyxctl. */
@@ -12,8 +12,7 @@ import picocli.CommandLine.Spec;
     description = "Print the calyxctl version.",
     footer = {"", "Examples:", "  calyxctl version", "  calyxctl version -o json"})
 final class VersionCommand implements Callable<Integer> {
-  @Option(names = "-o", paramLabel = "FORMAT", defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE})")
-  OutputFormat output;
+  @Mixin OutputOption output;
 
   @Spec CommandLine.Model.CommandSpec spec;
 
@@ -25,7 +24,7 @@ final class VersionCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     var out = spec.commandLine().getOut();
-    if (output == OutputFormat.json) {
+    if (output.json()) {
       out.println("{\"version\":\"" + version() + "\"}");
     } else {
       out.println("calyxctl " + version());

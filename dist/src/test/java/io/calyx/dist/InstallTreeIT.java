@@ -100,6 +100,8 @@ class InstallTreeIT {
     }
     assertThat(TREE.resolve("lib/calyx-agent.aot")).isNotEmptyFile();
     assertThat(TREE.resolve("lib/calyxctl.aot")).isNotEmptyFile();
+    assertThat(TREE.resolve("share/bash-completion/completions/calyxctl")).content()
+        .contains("complete -F _complete_calyxctl").contains("profile").contains("--etcd-cacert");
   }
 
   @Test

@@ -26,11 +26,42 @@ public final class AddressRelease {
   }
 
   /**
+   * A condition for releasing an address, checked on every attempt against what that attempt read and
+   * made part of its compare-and-swap: when something the guard looked at changes before the write, the
+   * transaction fails and the guard is asked again with fresh data.
+   */
+  @FunctionalInterface
+  public interface Guard {
+    /** No condition. */
+    Guard NONE = (ip, holder, record, block) -> List.of();
+
+    /**
+     * Returns the compares under which the release of {@code ip} may go ahead, or throws to refuse it.
+     *
+     * @param ip the address
+     * @param holder who holds it (per the block)
+     * @param record the holder's handle record, if there is one
+     * @param block the block it is in
+     */
+    List<Compare> check(IpAddress ip, Allocation holder, Optional<HandleRecord> record, Block block);
+  }
+
+  /**
    * Releases {@code ip}. Returns what was released; empty when the address was not allocated.
    *
    * @throws IpamException CONTENTION when the block kept changing
    */
   public Optional<Allocation> release(IpAddress ip, Deadline deadline) {
+    return release(ip, Guard.NONE, deadline);
+  }
+
+  /**
+   * Releases {@code ip} if {@code guard} allows it. Returns what was released; empty when the address was
+   * not allocated.
+   *
+   * @throws IpamException CONTENTION when the block kept changing
+   */
+  public Optional<Allocation> release(IpAddress ip, Guard guard, Deadline deadline) {
     for (int attempt = 0; attempt < HostAllocator.MAX_ATTEMPTS; attempt++) {
       Optional<KeyValue> blockKv = findBlock(ip, deadline);
       if (blockKv.isEmpty()) {
@@ -46,8 +77,9 @@ public final class AddressRelease {
       List<Op> writes = new ArrayList<>(List.of(Op.put(blockKv.get().key(), Codec.encode(block.release(List.of(ordinal))))));
       String handleKey = Keys.handle(holder.handle());
       Optional<KeyValue> handleKv = store.get(handleKey, deadline);
-      if (handleKv.isPresent()) {
-        HandleRecord h = Codec.decodeHandle(handleKv.get());
+      Optional<HandleRecord> record = handleKv.map(Codec::decodeHandle);
+      if (record.isPresent()) {
+        HandleRecord h = record.get();
         List<HandleRecord.AssignedIp> rest = h.ips().stream().filter(a -> !a.ip().equals(ip)).toList();
         compares.add(Compare.modRevision(handleKey, handleKv.get().modRevision()));
         writes.add(rest.isEmpty() ? Op.delete(handleKey)
@@ -55,6 +87,7 @@ public final class AddressRelease {
       } else {
         compares.add(Compare.absent(handleKey));
       }
+      compares.addAll(guard.check(ip, holder, record, block));
       TxnResult r = store.txn(new Txn(compares, writes), deadline);
       if (r.succeeded()) {
         return Optional.of(holder);

@@ -396,6 +396,30 @@ class HostAllocatorTest {
   }
 
   @Test
+  void aReleaseGuardIsAskedAgainWhenWhatItComparedChanged() {
+    pools.add(cidr("10.245.0.0/16"), Optional.empty(), soon());
+    HandleRecord r = allocator("h1").allocate(v4("g")).join();
+    IpAddress ip = r.ips().getFirst().ip();
+    AddressRelease release = new AddressRelease(store);
+    assertThatThrownBy(() -> release.release(ip, (a, holder, record, block) -> {
+      throw new IllegalStateException("refused for " + holder.handle() + " on " + record.orElseThrow().host());
+    }, soon())).hasMessage("refused for " + handle("g") + " on h1");
+    assertThat(audit(memory)).as("a refusal changes nothing").containsKey(ip);
+    // The guard allows the release while /guard is absent, but /guard appears before the first write: the
+    // transaction fails and the second look refuses.
+    java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+    assertThatThrownBy(() -> release.release(ip, (a, holder, record, block) -> {
+      if (asked.getAndIncrement() > 0) {
+        throw new IllegalStateException("now there is a guard");
+      }
+      store.txn(new Txn(List.of(), List.of(Op.put("/guard", new byte[] {1}))), soon());
+      return List.of(Compare.absent("/guard"));
+    }, soon())).hasMessage("now there is a guard");
+    assertThat(audit(memory)).containsKey(ip);
+    assertThat(release.release(ip, AddressRelease.Guard.NONE, soon())).isPresent();
+  }
+
+  @Test
   void aPoolWithManyBlocksIsDeletedInChunks() {
     pools.add(cidr("10.50.0.0/20"), Optional.of(28), soon());
     HostAllocator a = allocator("h1");

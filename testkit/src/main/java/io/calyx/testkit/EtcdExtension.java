@@ -46,15 +46,7 @@ public final class EtcdExtension implements BeforeAllCallback, ParameterResolver
   }
 
   private static Etcd etcd(ExtensionContext context) throws IOException {
-    ExtensionContext classContext = context.getTestClass().isPresent() && context.getTestMethod().isPresent()
-        ? context.getParent().orElse(context)
-        : context;
-    Holder holder = classContext.getStore(NS).get(Holder.class, Holder.class);
-    if (holder == null) {
-      holder = new Holder(launch());
-      classContext.getStore(NS).put(Holder.class, holder);
-    }
-    return holder.etcd;
+    return PerClass.get(context, NS, Etcd.class, EtcdExtension::launch);
   }
 
   private static Etcd launch() throws IOException {
@@ -67,13 +59,5 @@ public final class EtcdExtension implements BeforeAllCallback, ParameterResolver
     }
     Assumptions.abort("needs etcd: no etcd binary on PATH (apt-get install etcd-server) and no Docker engine");
     throw new AssertionError("unreachable");
-  }
-
-  /** Closes the server when the class's store is closed (after its last test). */
-  private record Holder(Etcd etcd) implements AutoCloseable {
-    @Override
-    public void close() {
-      etcd.close();
-    }
   }
 }

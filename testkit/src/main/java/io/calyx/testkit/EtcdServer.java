@@ -11,7 +11,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * A real etcd for tests: the {@code etcd} binary (Debian's {@code etcd-server}) on free loopback ports with
@@ -25,19 +27,52 @@ public final class EtcdServer implements Etcd {
   private final Path dataDir;
   private final int clientPort;
   private final int peerPort;
+  private final Optional<TestCertificates> tls;
+  private final int metricsPort;
+  /** The certificates' directory when {@link #startTls()} made it: removed with the data. */
+  private Path ownedPki;
   private Process process;
 
-  private EtcdServer(Path binary, Path dataDir, int clientPort, int peerPort) {
+  private EtcdServer(Path binary, Path dataDir, int clientPort, int peerPort, Optional<TestCertificates> tls) {
     this.binary = binary;
     this.dataDir = dataDir;
     this.clientPort = clientPort;
     this.peerPort = peerPort;
+    this.tls = tls;
+    this.metricsPort = Host.freeLoopbackPort();
   }
 
   /** Starts etcd from {@code binary}; fails if it is not healthy within 30 s. */
   public static EtcdServer start(Path binary) throws IOException {
+    return start(binary, Optional.empty());
+  }
+
+  /**
+   * Starts etcd serving clients over TLS only ({@code https://}), with {@code --client-cert-auth}: a client
+   * must present a certificate signed by {@code certs}' CA. Health is probed on a plain metrics port.
+   */
+  public static EtcdServer startTls(Path binary, TestCertificates certs) throws IOException {
+    return start(binary, Optional.of(certs));
+  }
+
+  /** A TLS etcd from the {@code etcd} binary on PATH, with certificates generated in a temporary directory; skips without etcd or openssl. */
+  public static EtcdServer startTls() throws IOException {
+    Path binary = Host.which("etcd").orElse(null);
+    Assumptions.assumeTrue(binary != null, "needs the etcd binary (apt-get install etcd-server)");
+    Path pki = Files.createTempDirectory("calyx-etcd-pki-");
+    EtcdServer server = startTls(binary, TestCertificates.generate(pki));
+    server.ownedPki = pki;
+    return server;
+  }
+
+  /** The certificates of a TLS server. */
+  public Optional<TestCertificates> certificates() {
+    return tls;
+  }
+
+  private static EtcdServer start(Path binary, Optional<TestCertificates> tls) throws IOException {
     Path dir = Files.createTempDirectory("calyx-etcd-");
-    EtcdServer server = new EtcdServer(binary, dir, Host.freeLoopbackPort(), Host.freeLoopbackPort());
+    EtcdServer server = new EtcdServer(binary, dir, Host.freeLoopbackPort(), Host.freeLoopbackPort(), tls);
     try {
       server.resume();
       return server;
@@ -47,10 +82,10 @@ public final class EtcdServer implements Etcd {
     }
   }
 
-  /** The client URL, e.g. {@code http://127.0.0.1:40123}. */
+  /** The client URL, e.g. {@code http://127.0.0.1:40123} ({@code https://} for a TLS server). */
   @Override
   public String endpoint() {
-    return "http://127.0.0.1:" + clientPort;
+    return (tls.isPresent() ? "https" : "http") + "://127.0.0.1:" + clientPort;
   }
 
   public Path dataDir() {
@@ -114,6 +149,12 @@ public final class EtcdServer implements Etcd {
         "--auto-compaction-mode", "revision",
         "--auto-compaction-retention", "1000",
         "--log-level", "warn"));
+    tls.ifPresent(c -> cmd.addAll(List.of(
+        "--cert-file", c.serverCert().toString(),
+        "--key-file", c.serverKey().toString(),
+        "--trusted-ca-file", c.caCert().toString(),
+        "--client-cert-auth",
+        "--listen-metrics-urls", "http://127.0.0.1:" + metricsPort)));
     process = new ProcessBuilder(cmd)
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("etcd.log").toFile()))
@@ -123,7 +164,7 @@ public final class EtcdServer implements Etcd {
 
   private void waitHealthy() throws IOException {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-    HttpRequest health = HttpRequest.newBuilder(URI.create(endpoint() + "/health")).timeout(Duration.ofSeconds(2)).build();
+    HttpRequest health = HttpRequest.newBuilder(URI.create(healthBase() + "/health")).timeout(Duration.ofSeconds(2)).build();
     long until = System.nanoTime() + START_TIMEOUT.toNanos();
     while (System.nanoTime() < until) {
       if (!process.isAlive()) {
@@ -150,6 +191,11 @@ public final class EtcdServer implements Etcd {
     throw new IOException("etcd not healthy within " + START_TIMEOUT.toSeconds() + " s: " + logTail());
   }
 
+  /** Where /health answers without a client certificate. */
+  private String healthBase() {
+    return tls.isPresent() ? "http://127.0.0.1:" + metricsPort : endpoint();
+  }
+
   private String logTail() {
     try {
       List<String> lines = Files.readAllLines(dataDir.resolve("etcd.log"));
@@ -163,7 +209,14 @@ public final class EtcdServer implements Etcd {
   @Override
   public void close() {
     stop();
-    try (Stream<Path> files = Files.walk(dataDir)) {
+    delete(dataDir);
+    if (ownedPki != null) {
+      delete(ownedPki);
+    }
+  }
+
+  private static void delete(Path dir) {
+    try (Stream<Path> files = Files.walk(dir)) {
       files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException e) {
       // best effort: a temp directory

@@ -57,13 +57,23 @@ public final class EtcdDatastore implements Datastore {
     this.endpoints = endpoints;
   }
 
-  /**
-   * Connects lazily to {@code endpoints} (plain http for now). The gRPC keep-alive is 30 s and only with
-   * calls in flight: jetcd's default pings so often that etcd drops the connection with
-   * {@code too_many_pings} after a couple of minutes (a latency spike mid-ADD).
-   */
+  /** Connects lazily to plain-http {@code endpoints} (or https ones verified with the JDK's trusted CAs). */
   public static EtcdDatastore connect(List<URI> endpoints) {
-    Client client = Client.builder()
+    return connect(endpoints, Optional.empty());
+  }
+
+  /**
+   * Connects lazily to {@code endpoints}, over TLS with a client certificate when {@code tls} is given (then
+   * every endpoint must be {@code https://}). The gRPC keep-alive is 30 s and only with calls in flight:
+   * jetcd's default pings so often that etcd drops the connection with {@code too_many_pings} after a
+   * couple of minutes (a latency spike mid-ADD).
+   *
+   * @throws io.calyx.core.InvalidValueException for endpoints that do not fit {@code tls}, or unreadable
+   *     certificate or key files (naming the flag)
+   */
+  public static EtcdDatastore connect(List<URI> endpoints, Optional<EtcdTls> tls) {
+    EtcdTls.checkSchemes(endpoints, tls.isPresent());
+    var builder = Client.builder()
         .endpoints(endpoints.toArray(URI[]::new))
         .keepaliveTime(Duration.ofSeconds(30))
         .keepaliveTimeout(Duration.ofSeconds(10))
@@ -71,9 +81,14 @@ public final class EtcdDatastore implements Datastore {
         .connectTimeout(Duration.ofSeconds(3))
         .retryMaxDuration(Duration.ofSeconds(5))
         // Listings of many blocks (a few KiB each) exceed gRPC's 4 MiB default.
-        .maxInboundMessageSize(256 * 1024 * 1024)
-        .build();
-    return new EtcdDatastore(client, endpoints.toString());
+        .maxInboundMessageSize(256 * 1024 * 1024);
+    if (tls.isPresent()) {
+      builder.sslContext(tls.get().sslContext());
+    } else if (endpoints.stream().anyMatch(e -> "https".equals(e.getScheme()))) {
+      // jetcd would otherwise speak plaintext to an https endpoint and fail with an unreadable frame error.
+      builder.sslContext(EtcdTls.defaultTrust());
+    }
+    return new EtcdDatastore(builder.build(), endpoints.toString());
   }
 
   private static ByteSequence bytes(String s) {
