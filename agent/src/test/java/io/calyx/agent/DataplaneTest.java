@@ -308,6 +308,7 @@ class DataplaneTest {
     assertThat(a.exec("ping", "-6", "-c", "1", "-W", "2", v6b.substring(0, v6b.indexOf('/'))).exitCode()).as("v6 container to container").isZero();
     assertThat(host.exec("ping", "-6", "-c", "1", "-W", "2", v6a.substring(0, v6a.indexOf('/'))).exitCode()).as("v6 host to container").isZero();
     assertThat(cni("DEL", "v6a", a, "eth0", dual).exit()).isZero();
+    assertThat(ipJson(host, "-6", "route", "show", v6a.substring(0, v6a.indexOf('/')))).as("no v6 route once DEL answered").isEmpty();
     assertThat(cni("DEL", "v6b", b, "eth0", dual).exit()).isZero();
     assertThat(admin.list(Keys.HANDLES + "calyx-dual:", Cni.soon()).kvs()).isEmpty();
   }

@@ -306,24 +306,22 @@ public final class CalyxHandler implements CniHandler {
   }
 
   /**
-   * DEL's work, under the handle's lock. With the endpoint record at hand the container is cut off at once
-   * (policy, host routes, link down), then its record is deleted and its addresses released, in parallel;
-   * the veth itself, whose unregistering takes the kernel ~20 ms, goes to the {@link VethReaper} after the
-   * answer. The release thus always follows the removal of the routes, so a released address is never
-   * routed into the old veth. Without a record (or etcd) the veth is removed first, which takes its routes
-   * with it, and the release follows, or is journalled while the datastore is unreachable.
+   * DEL's work, under the handle's lock. The container is cut off at once: its policy goes and the host
+   * side of its veth is set down, which makes the kernel drop the routes through it. Then its record is
+   * deleted and its addresses released, in parallel, and DEL answers; the veth itself, whose unregistering
+   * takes the kernel ~20 ms, goes to the {@link VethReaper}. The release thus always follows the removal of
+   * the routes, so a released address is never routed into the old veth. While the datastore is
+   * unreachable the release is journalled and DEL still succeeds.
    */
   private void unwire(HandleId handle, Deadline deadline) {
+    long t0 = System.nanoTime();
     String hostVeth = VethNames.hostSide(handle);
     policy.remove(handle);
-    Optional<Endpoint> record = Optional.empty();
+    if (cutOff(handle, hostVeth)) {
+      reaper.schedule(hostVeth);
+    }
+    long unwired = System.nanoTime();
     try {
-      record = endpoints.get(handle, deadline);
-      if (record.isPresent() && cutOff(handle, hostVeth, record.get())) {
-        reaper.schedule(hostVeth);
-      } else {
-        removeVeth(handle, hostVeth);
-      }
       CompletableFuture<Void> recordGone = CompletableFuture.runAsync(() -> endpoints.delete(handle, deadline), VIRTUAL);
       addresses.release(handle, deadline);
       join(recordGone);
@@ -331,20 +329,21 @@ public final class CalyxHandler implements CniHandler {
       if (e instanceof CniException c && c.code() != CniException.TRY_AGAIN_LATER) {
         throw c;
       }
-      if (record.isEmpty()) {
-        removeVeth(handle, hostVeth);
-      }
       journal.record(handle);
       LOG.warn("DEL {}: datastore unavailable; release journalled and completed when it returns", handle);
     }
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("DEL {} ms: unwired {} done {}", handle, ms(unwired, t0), ms(System.nanoTime(), t0));
+    }
   }
 
-  /** Removes the host routes and downs the link; false when there was no veth or that failed. */
-  private boolean cutOff(HandleId handle, String hostVeth, Endpoint record) {
+  /** Sets the veth down; false when there is none, or when that failed and it was removed at once instead. */
+  private boolean cutOff(HandleId handle, String hostVeth) {
     try {
-      return dataplane.cutOff(hostVeth, record.ips());
+      return dataplane.cutOff(hostVeth);
     } catch (NativeException e) {
-      LOG.warn("DEL {}: cutting {} off failed: {}; removing it now", handle, hostVeth, e.getMessage());
+      LOG.warn("DEL {}: setting {} down failed: {}; removing it now", handle, hostVeth, e.getMessage());
+      removeVeth(handle, hostVeth);
       return false;
     }
   }

@@ -40,12 +40,13 @@ public interface Dataplane {
   Wired setUp(Plumbing plumbing, java.util.function.Function<String, List<IpPrefix>> addresses);
 
   /**
-   * Cuts a container off without waiting for the kernel to unregister its veth: removes its host routes
-   * and sets the host side down, so nothing is routed into it or accepted from it any more.
+   * Cuts a container off without waiting for the kernel to unregister its veth: sets the host side down,
+   * which makes the kernel drop every route through it (IPv4 and IPv6), so nothing is routed into it or
+   * accepted from it any more.
    *
    * @return false when the veth does not exist (nothing to cut off)
    */
-  boolean cutOff(String hostVeth, List<IpPrefix> ips);
+  boolean cutOff(String hostVeth);
 
   /** Removes the pair (and with it the host routes through it); false when there was nothing to remove. */
   boolean tearDown(String hostVeth);

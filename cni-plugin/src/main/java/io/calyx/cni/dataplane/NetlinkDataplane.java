@@ -130,14 +130,11 @@ public final class NetlinkDataplane implements Dataplane {
   }
 
   @Override
-  public boolean cutOff(String hostVeth, List<IpPrefix> ips) {
+  public boolean cutOff(String hostVeth) {
     return hosts.with(host -> {
       Optional<Link> outer = host.link(hostVeth);
       if (outer.isEmpty()) {
         return false;
-      }
-      for (IpPrefix ip : ips) {
-        host.deleteRoute(Route.link(IpPrefix.host(ip.address()), outer.get().index()));
       }
       host.setUp(outer.get().index(), false, hostVeth);
       return true;

@@ -265,7 +265,7 @@ class CalyxHandlerTest {
     }
 
     @Override
-    public boolean cutOff(String hostVeth, List<IpPrefix> ips) {
+    public boolean cutOff(String hostVeth) {
       cutOff.add(hostVeth);
       events.add("cutOff " + hostVeth);
       return true;
