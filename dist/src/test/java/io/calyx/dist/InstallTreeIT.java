@@ -48,9 +48,6 @@ class InstallTreeIT {
 
   @AfterEach
   void cleanUp() throws Exception {
-    if (agent != null && agent.isAlive()) {
-      agent.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-    }
     for (AutoCloseable c : cleanups) {
       c.close();
     }
@@ -69,23 +66,10 @@ class InstallTreeIT {
   }
 
   private Path startAgent(String etcd, String... extra) throws Exception {
-    Path socket = work.resolve("agent.sock");
-    List<String> cmd = new ArrayList<>(List.of("env", "-i", PATH, TREE.resolve("bin/calyx-agent").toString(),
-        "--etcd-endpoints", etcd, "--nodename", "it-node", "--socket", socket.toString(),
-        "--state-dir", work.resolve("state").toString()));
-    cmd.addAll(List.of(extra));
-    agent = new ProcessBuilder(cmd)
-        .directory(Path.of("/").toFile())
-        .redirectErrorStream(true)
-        .redirectOutput(work.resolve("agent.log").toFile())
-        .start();
-    long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (!Files.exists(socket)) {
-      assertThat(agent.isAlive()).as("agent alive: %s", Files.readString(work.resolve("agent.log"))).isTrue();
-      assertThat(System.nanoTime()).as("agent socket within 60 s").isLessThan(until);
-      Thread.sleep(20);
-    }
-    return socket;
+    TreeAgent started = TreeAgent.start(TREE, etcd, "it-node", work, extra);
+    cleanups.add(started);
+    agent = started.process();
+    return started.socket();
   }
 
   private static List<String> cni(String command) {
