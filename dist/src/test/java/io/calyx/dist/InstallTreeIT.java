@@ -191,6 +191,30 @@ class InstallTreeIT {
   }
 
   @Test
+  void calyxctlInstallLinksItsOwnTreeAndUninstallRemovesIt() throws Exception {
+    Path plugins = Files.createDirectories(work.resolve("usr/libexec/cni"));
+    Path config = work.resolve("etc/calyx/cni");
+    Path systemd = Files.createDirectories(work.resolve("etc/systemd/system"));
+    Path manifest = work.resolve("var/lib/calyx/install.json");
+    Run install = run(List.of(), TREE.resolve("bin/calyxctl"), "", "--etcd-endpoints", "http://10.0.0.10:2379", "install",
+        "--plugins-dir", plugins.toString(), "--cni-config-dir", config.toString(), "--systemd-dir", systemd.toString(),
+        "--manifest", manifest.toString(), "--pool", "10.244.0.0/16");
+    assertThat(install.exit()).as(install.stderr()).isZero();
+    assertThat(Files.readSymbolicLink(plugins.resolve("calyx"))).isEqualTo(TREE.resolve("bin/calyx"));
+    Run version = run(List.of("CNI_COMMAND=VERSION"), plugins.resolve("calyx-ipam"), "");
+    assertThat(version.exit()).isZero();
+    assertThat(Files.readString(systemd.resolve("calyx-agent.service"))).contains("ExecStart=" + TREE.resolve("bin/calyx-agent") + " ");
+    assertThat(MesosConfigDirIT.load(config, List.of(plugins))).containsOnlyKeys("calyx");
+    assertThat(install.stdout()).contains("--network_cni_plugins_dir=" + plugins);
+
+    Run uninstall = run(List.of(), TREE.resolve("bin/calyxctl"), "", "uninstall", "--manifest", manifest.toString());
+    assertThat(uninstall.exit()).as(uninstall.stderr()).isZero();
+    assertThat(plugins).isEmptyDirectory();
+    assertThat(systemd).isEmptyDirectory();
+    assertThat(work.resolve("etc/calyx")).doesNotExist();
+  }
+
+  @Test
   void noExecutableDependsOnTheHostJava() throws Exception {
     for (String launcher : List.of("bin/calyx-agent", "bin/calyxctl")) {
       String code = Files.readAllLines(TREE.resolve(launcher)).stream().filter(l -> !l.startsWith("#")).reduce("", (a, b) -> a + b + "\n");
