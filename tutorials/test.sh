@@ -80,6 +80,12 @@ __begin() { __id=$1; printf '\n@@begin %s\n' "$1"; }
 __end() { printf '\n@@result %s ran\n' "$__id"; __id=""; }
 __result() { printf '\n@@result %s %s %s\n' "$1" "$2" "${3:-}"; }
 trap '__rc=$?; printf "\n@@result %s failed exit status %s (line %s of the generated script)\n" "$__id" "$__rc" "$LINENO"; exit "$__rc"' ERR
+# True when this build's calyxctl has the command "$*": it then names itself in the usage error an unknown
+# option gives ("Try 'calyxctl ipam check --help'"); otherwise the parent complains about the arguments.
+__command() {
+  __out=$("$CALYX_TREE/bin/calyxctl" "$@" --calyx-probe-no-such-option 2>&1 || true)
+  case "$__out" in *"Try 'calyxctl $* --help'"*) return 0 ;; *) return 1 ;; esac
+}
 # Features a block may need (needs=F): what this build's calyxctl can do.
 __has() {
   case "$1" in
@@ -87,8 +93,8 @@ __has() {
       __out=$("$CALYX_TREE/bin/calyxctl" --etcd-endpoints https://127.0.0.1:9 --etcd-cacert /dev/null --etcd-cert /dev/null \
         --etcd-key /dev/null pool list 2>&1 || true)
       case "$__out" in *"not supported"*) return 1 ;; *) return 0 ;; esac ;;
-    ipam-check) "$CALYX_TREE/bin/calyxctl" ipam check --help >/dev/null 2>&1 ;;
-    profile-cli) "$CALYX_TREE/bin/calyxctl" profile show --help >/dev/null 2>&1 ;;
+    ipam-check) __command ipam check && __command ipam release ;;
+    profile-cli) __command profile list && __command profile show ;;
     *) return 1 ;;
   esac
 }
