@@ -19,7 +19,8 @@
 #
 # Output: what the blocks print, and for every block one line
 #   @@result FILE:LINE ran|failed|skipped|cluster|not-run [reason]
-# Exit status 0 when no block failed or was left unrun, 1 otherwise, 2 for malformed tutorials or setup.
+# Exit status 0 when no block failed or was left unrun, 1 otherwise, 2 for malformed tutorials or setup,
+# 3 when this machine cannot give the sandbox (no overlayfs, no namespaces): nothing was tested.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
@@ -113,12 +114,14 @@ cat "$work/blocks.sh" >>"$work/script.sh"
 cat >"$work/sandbox.sh" <<'EOF'
 set -euo pipefail
 upper=$1; shift
-mount -t tmpfs calyx-tutorials "$upper"
+unavailable() { printf '@@sandbox-unavailable %s\n' "$*"; exit 3; }
+mount -t tmpfs calyx-tutorials "$upper" || unavailable "cannot mount a tmpfs"
 for d in etc opt usr var tmp; do
   mkdir -p "$upper/$d.up" "$upper/$d.work"
-  mount -t overlay overlay -o "lowerdir=/$d,upperdir=$upper/$d.up,workdir=$upper/$d.work" "/$d"
+  mount -t overlay overlay -o "lowerdir=/$d,upperdir=$upper/$d.up,workdir=$upper/$d.work" "/$d" \
+    || unavailable "cannot mount an overlay over /$d (needs overlayfs)"
 done
-for d in /run /root /home; do mount -t tmpfs tmpfs "$d"; done
+for d in /run /root /home; do mount -t tmpfs tmpfs "$d" || unavailable "cannot mount a tmpfs on $d"; done
 mkdir -p /run/lock
 hostname agent-1
 ip link set lo up
@@ -130,6 +133,9 @@ set +e
 CALYX_TREE=$tree CALYX_REPO=$repo unshare --pid --fork --kill-child --mount-proc --mount --net --uts \
   bash "$work/sandbox.sh" "$work/upper" "$work/script.sh" 2>&1 | tee "$work/out"
 set -e
+if grep -q '^@@sandbox-unavailable' "$work/out" || ! grep -q '^@@' "$work/out"; then
+  exit 3 # no sandbox on this machine (the reason is above): nothing was tested
+fi
 
 # 3. One result line per block; a block without one was never reached.
 status=0

@@ -56,6 +56,8 @@ class TutorialsIT {
       Assertions.fail("tutorials/test.sh did not finish within 15 minutes");
     }
     String output = out.join();
+    Assumptions.assumeFalse(p.exitValue() == 3, () -> "this machine cannot give the tutorials' sandbox: "
+        + output.lines().filter(l -> l.startsWith("@@sandbox-unavailable") || l.contains("unshare")).findFirst().orElse(output.strip()));
     assertThat(p.exitValue()).as("tutorials/test.sh exit status (2: malformed tutorials or setup):\n" + output).isNotEqualTo(2);
     List<Block> blocks = parse(output);
     assertThat(blocks).extracting(b -> b.id().substring(0, b.id().indexOf(':'))).as("blocks of every tutorial ran")
