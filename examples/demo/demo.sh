@@ -27,6 +27,16 @@ repo=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
 tree="$repo/dist/target/calyx"
 step() { printf '\n==> %s\n' "$*"; }
 fail() { printf 'demo: %s\n' "$*" >&2; exit 1; }
+# fail_log WHAT LOG FIX: what failed, the end of the log that says why, and how to fix it.
+fail_log() {
+  printf 'demo: %s\n' "$1" >&2
+  if [ -s "$2" ]; then
+    printf 'demo: the last lines of %s:\n' "${2##*/}" >&2
+    tail -n 12 "$2" | sed 's/^/  | /' >&2
+  fi
+  printf 'demo: to fix: %s\n' "$3" >&2
+  exit 1
+}
 
 [ "$(id -u)" -eq 0 ] || fail "run me as root (sudo $0): I create network namespaces and start services"
 
@@ -47,11 +57,24 @@ else
   echo "etcd, iproute2, nftables, gcc, ping and the reference CNI plugins are present"
 fi
 
-if [ ! -x "$tree/bin/calyx" ] || [ ! -x "$tree/bin/calyx-agent" ]; then
-  step "Building calyx (./mvnw -B -DskipTests package; the first build downloads Maven and libraries)"
-  (cd "$repo" && ./mvnw -B -q -DskipTests package) || fail "the build failed: see the output above"
+# The tree is stale when a main source file (Java, C, launchers) or a pom changed after it was assembled.
+stale_source() {
+  find "$repo" -path "$repo/.git" -prune -o -path '*/target' -prune -o -path '*/src/test' -prune -o \
+    -type f \( -path '*/src/main/*' -o -name 'pom.xml' \) -newer "$tree/VERSION" -print 2>/dev/null | head -1
+}
+build_reason=""
+if [ ! -x "$tree/bin/calyx" ] || [ ! -x "$tree/bin/calyx-agent" ] || [ ! -x "$tree/bin/calyxctl" ] || [ ! -f "$tree/VERSION" ]; then
+  build_reason="no install tree at $tree yet"
+elif changed=$(stale_source) && [ -n "$changed" ]; then
+  build_reason="the tree is older than ${changed#"$repo"/}"
+fi
+if [ -n "$build_reason" ]; then
+  step "Building calyx: $build_reason (./mvnw -B -DskipTests package; the first build downloads Maven and libraries)"
+  (cd "$repo" && ./mvnw -B -q -DskipTests package) \
+    || fail "the build failed (see above). It needs JDK 25 under /usr/lib/jvm (or JAVA_HOME) and, the first time, access to Maven Central; fix that and run me again"
+  [ -x "$tree/bin/calyx-agent" ] || fail "the build did not leave $tree/bin/calyx-agent: run ./mvnw -B -DskipTests package and look at its output"
 else
-  step "Using the built tree $tree"
+  step "Using the built tree $tree (up to date with the sources)"
 fi
 
 work=$(mktemp -d /tmp/calyx-demo.XXXXXX)
@@ -91,9 +114,32 @@ ptp_call() {
     PATH=/usr/sbin:/usr/bin:/sbin:/bin /usr/lib/cni/ptp
 }
 
+keep_info() {
+  cat <<EOF
+  etcd:   pid $etcd_pid, http://127.0.0.1:$port (log $work/etcd.log)
+  agent:  pid $agent_pid, socket $socket, log $work/agent.log
+  netns:  $host_ns $(for c in "${containers[@]}" "${ptp_containers[@]}"; do printf '%s ' "$(netns_of "$c")"; done)
+  Inspect:
+    $tree/bin/calyxctl --etcd-endpoints http://127.0.0.1:$port endpoint list
+    $tree/bin/calyxctl --etcd-endpoints http://127.0.0.1:$port ipam show --show-blocks
+    ip netns exec $(netns_of web-1) ip addr show eth0
+    ip netns exec $host_ns nft list table inet calyx
+  Tear down:
+    kill $agent_pid $etcd_pid; for n in \$(ip netns list | grep -o 'calyx-demo-$run_id-[a-z0-9-]*'); do ip netns del \$n; done; rm -rf $work
+EOF
+}
+
 cleanup() {
+  local rc=$?
   set +e
-  if [ "$keep" -eq 1 ]; then return; fi
+  trap - INT TERM
+  if [ "$keep" -eq 1 ]; then
+    if [ "$rc" -ne 0 ]; then
+      step "Left running for inspection (--keep), although the demo failed"
+      keep_info
+    fi
+    return
+  fi
   step "Cleaning up"
   for c in "${ptp_containers[@]}"; do
     if [ -e "/var/run/netns/$(netns_of "$c")" ]; then
@@ -114,14 +160,19 @@ cleanup() {
   echo "DEL'd every container, removed the namespaces, stopped the agent and etcd, deleted $work"
 }
 trap cleanup EXIT
+# Ctrl-C or kill: leave through the EXIT trap, which removes everything the demo started.
+trap 'echo; echo "demo: interrupted"; exit 130' INT
+trap 'echo "demo: terminated"; exit 143' TERM
 
 step "Starting a private etcd (auto-compaction on)"
 for candidate in $(seq 23790 23890); do
   if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then port=$candidate; break; fi
 done
-[ -n "$port" ] || fail "no free port between 23790 and 23890 for etcd"
+[ -n "$port" ] || fail "no free port between 23790 and 23890 for etcd: free one (ss -ltnp shows who holds them) and run me again"
 peer=$((port + 1000))
-etcd --name calyx-demo --data-dir "$work/etcd" \
+# etcd and the agent get a session of their own (setsid): a Ctrl-C on the terminal reaches only this
+# script, whose exit trap then DELs the containers through the still running agent and stops both.
+setsid etcd --name calyx-demo --data-dir "$work/etcd" \
   --listen-client-urls "http://127.0.0.1:$port" --advertise-client-urls "http://127.0.0.1:$port" \
   --listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
   --initial-cluster "calyx-demo=http://127.0.0.1:$peer" \
@@ -129,7 +180,8 @@ etcd --name calyx-demo --data-dir "$work/etcd" \
 etcd_pid=$!
 for _ in $(seq 1 100); do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
-  kill -0 "$etcd_pid" 2>/dev/null || fail "etcd did not start: $(tail -3 "$work/etcd.log")"
+  kill -0 "$etcd_pid" 2>/dev/null || fail_log "etcd did not start" "$work/etcd.log" \
+    "check that 'etcd --version' works (apt-get install etcd-server) and that ports $port/$peer are free"
   sleep 0.1
 done
 echo "etcd on http://127.0.0.1:$port (data in $work/etcd)"
@@ -140,20 +192,23 @@ ip -n "$host_ns" link set lo up
 ip -n "$host_ns" addr add "$host_ip/32" dev lo
 
 step "Starting calyx-agent"
-"$tree/bin/calyx-agent" --etcd-endpoints "http://127.0.0.1:$port" --nodename demo-host --socket "$socket" \
+setsid "$tree/bin/calyx-agent" --etcd-endpoints "http://127.0.0.1:$port" --nodename demo-host --socket "$socket" \
   --state-dir "$work/state" --dataplane-netns "/var/run/netns/$host_ns" --host-ip "$host_ip" --no-reclaim 2>"$work/agent.log" &
 agent_pid=$!
 for _ in $(seq 1 600); do
   [ -S "$socket" ] && break
-  kill -0 "$agent_pid" 2>/dev/null || fail "calyx-agent did not start: $(tail -3 "$work/agent.log")"
+  kill -0 "$agent_pid" 2>/dev/null || fail_log "calyx-agent exited instead of starting" "$work/agent.log" \
+    "the log names the cause; a missing libnftables.so.1 means apt-get install nftables; a broken tree: rm -rf $tree and run me again"
   sleep 0.1
 done
-[ -S "$socket" ] || fail "calyx-agent did not open $socket within 60 s: $(tail -3 "$work/agent.log")"
+[ -S "$socket" ] || fail_log "calyx-agent did not open $socket within 60 s" "$work/agent.log" \
+    "the machine may be overloaded (uptime); run me again, or look for the cause in the log"
 echo "calyx-agent serving on $socket (log: $work/agent.log)"
 
 step "Adding IP pools"
-ctl pool add 10.244.0.0/16
-ctl pool add 10.245.0.0/16
+for pool in 10.244.0.0/16 10.245.0.0/16; do
+  ctl pool add "$pool" | sed 's/^/  /' || fail "calyxctl pool add $pool failed (its message is above): is etcd still running?"
+done
 
 mkdir -p "$work/net.d"
 cat >"$work/net.d/calyx.conf" <<EOF
@@ -175,7 +230,8 @@ for c in "${containers[@]}"; do
   ip netns add "$ns"
   ip -n "$ns" link set lo up
   start=$(date +%s%N)
-  out=$(calyx_call ADD "$c" with-netns) || fail "ADD for $c failed: $out"
+  out=$(calyx_call ADD "$c" with-netns) || fail_log "the calyx plugin's ADD for $c failed: $out" "$work/agent.log" \
+    "the CNI error above (code, msg) and the agent log say why; docs/cni.md lists the codes"
   ms=$(( ($(date +%s%N) - start) / 1000000 ))
   ip=$(ip -n "$ns" -4 -o addr show dev eth0 | awk '{print $4}')
   ip_of[$c]=${ip%/*}
@@ -226,14 +282,16 @@ cat <<EOF
   its containers, and a container reaches its host only on the Mesos agent's port (5051). The rules:
   ip netns exec $host_ns nft list table inet calyx   ($(ip netns exec "$host_ns" nft list table inet calyx | grep -c 'chain ') chains, $(ip netns exec "$host_ns" nft list table inet calyx | grep -c 'set ') sets)
 EOF
-[ "$unexpected" -eq 0 ] || fail "a probe did not give what group policy promises (see above)"
+[ "$unexpected" -eq 0 ] || fail_log "a probe did not give what group policy promises (see above)" "$work/agent.log" \
+    "run me with --keep and inspect: ip netns exec $host_ns nft list table inet calyx (docs/policy.md explains the layout)"
 
 step "calyx-ipam under the reference ptp plugin"
 for c in "${ptp_containers[@]}"; do
   ns=$(netns_of "$c")
   ip netns add "$ns"
   ip -n "$ns" link set lo up
-  out=$(ptp_call ADD "$c") || fail "ptp ADD for $c failed: $out"
+  out=$(ptp_call ADD "$c") || fail_log "the ptp plugin's ADD (calyx-ipam inside) for $c failed: $out" "$work/agent.log" \
+    "check /usr/lib/cni/ptp (apt-get install containernetworking-plugins); the agent log says what calyx-ipam answered"
   printf '  %-6s eth0 %s\n' "$c" "$(ip -n "$ns" -4 -o addr show dev eth0 | awk '{print $4}')"
 done
 ctl ipam show | sed 's/^/  /'
@@ -243,11 +301,7 @@ sed 's/^/  /' "$work/agent.log"
 
 if [ "$keep" -eq 1 ]; then
   step "Left running (--keep)"
-  cat <<EOF
-  etcd:   pid $etcd_pid, http://127.0.0.1:$port
-  agent:  pid $agent_pid, socket $socket, log $work/agent.log
-  netns:  $host_ns $(for c in "${containers[@]}" "${ptp_containers[@]}"; do printf '%s ' "$(netns_of "$c")"; done)
-  Inspect: ip netns exec $(netns_of web-1) ip addr; $tree/bin/calyxctl --etcd-endpoints http://127.0.0.1:$port endpoint list
-  Tear down: kill $agent_pid $etcd_pid; for n in \$(ip netns list | grep -o 'calyx-demo-$run_id-[a-z0-9-]*'); do ip netns del \$n; done; rm -rf $work
-EOF
+  keep_info
+else
+  step "Done: every step worked"
 fi

@@ -14,7 +14,8 @@ import picocli.CommandLine.Spec;
     name = "calyxctl",
     mixinStandardHelpOptions = true,
     versionProvider = VersionCommand.Provider.class,
-    subcommands = {PoolCommand.class, IpamCommand.class, EndpointCommand.class, ProfileCommand.class, NodeCommand.class, VersionCommand.class, AotTrainingCommand.class},
+    subcommands = {PoolCommand.class, IpamCommand.class, EndpointCommand.class, ProfileCommand.class, NodeCommand.class, VersionCommand.class,
+        AotTrainingCommand.class, InstallCommand.class, UninstallCommand.class},
     description = {"Inspect and repair calyx: pools, allocations, endpoints, profiles and nodes.", ""},
     footer = {"", "Examples:", "  calyxctl --etcd-endpoints http://10.0.0.10:2379 version", "  CALYX_ETCD_ENDPOINTS=http://10.0.0.10:2379 calyxctl version -o json"})
 public final class CalyxCtl implements Runnable {

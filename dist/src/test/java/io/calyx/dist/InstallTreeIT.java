@@ -48,9 +48,6 @@ class InstallTreeIT {
 
   @AfterEach
   void cleanUp() throws Exception {
-    if (agent != null && agent.isAlive()) {
-      agent.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-    }
     for (AutoCloseable c : cleanups) {
       c.close();
     }
@@ -69,23 +66,10 @@ class InstallTreeIT {
   }
 
   private Path startAgent(String etcd, String... extra) throws Exception {
-    Path socket = work.resolve("agent.sock");
-    List<String> cmd = new ArrayList<>(List.of("env", "-i", PATH, TREE.resolve("bin/calyx-agent").toString(),
-        "--etcd-endpoints", etcd, "--nodename", "it-node", "--socket", socket.toString(),
-        "--state-dir", work.resolve("state").toString()));
-    cmd.addAll(List.of(extra));
-    agent = new ProcessBuilder(cmd)
-        .directory(Path.of("/").toFile())
-        .redirectErrorStream(true)
-        .redirectOutput(work.resolve("agent.log").toFile())
-        .start();
-    long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (!Files.exists(socket)) {
-      assertThat(agent.isAlive()).as("agent alive: %s", Files.readString(work.resolve("agent.log"))).isTrue();
-      assertThat(System.nanoTime()).as("agent socket within 60 s").isLessThan(until);
-      Thread.sleep(20);
-    }
-    return socket;
+    TreeAgent started = TreeAgent.start(TREE, etcd, "it-node", work, extra);
+    cleanups.add(started);
+    agent = started.process();
+    return started.socket();
   }
 
   private static List<String> cni(String command) {
@@ -206,6 +190,30 @@ class InstallTreeIT {
     assertThat(agentHelp.exit()).isZero();
     assertThat(agentHelp.stdout()).startsWith("calyx-agent ");
     assertThat(agentHelp.stderr()).isEmpty();
+  }
+
+  @Test
+  void calyxctlInstallLinksItsOwnTreeAndUninstallRemovesIt() throws Exception {
+    Path plugins = Files.createDirectories(work.resolve("usr/libexec/cni"));
+    Path config = work.resolve("etc/calyx/cni");
+    Path systemd = Files.createDirectories(work.resolve("etc/systemd/system"));
+    Path manifest = work.resolve("var/lib/calyx/install.json");
+    Run install = run(List.of(), TREE.resolve("bin/calyxctl"), "", "--etcd-endpoints", "http://10.0.0.10:2379", "install",
+        "--plugins-dir", plugins.toString(), "--cni-config-dir", config.toString(), "--systemd-dir", systemd.toString(),
+        "--manifest", manifest.toString(), "--pool", "10.244.0.0/16");
+    assertThat(install.exit()).as(install.stderr()).isZero();
+    assertThat(Files.readSymbolicLink(plugins.resolve("calyx"))).isEqualTo(TREE.resolve("bin/calyx"));
+    Run version = run(List.of("CNI_COMMAND=VERSION"), plugins.resolve("calyx-ipam"), "");
+    assertThat(version.exit()).isZero();
+    assertThat(Files.readString(systemd.resolve("calyx-agent.service"))).contains("ExecStart=" + TREE.resolve("bin/calyx-agent") + " ");
+    assertThat(MesosConfigDirIT.load(config, List.of(plugins))).containsOnlyKeys("calyx");
+    assertThat(install.stdout()).contains("--network_cni_plugins_dir=" + plugins);
+
+    Run uninstall = run(List.of(), TREE.resolve("bin/calyxctl"), "", "uninstall", "--manifest", manifest.toString());
+    assertThat(uninstall.exit()).as(uninstall.stderr()).isZero();
+    assertThat(plugins).isEmptyDirectory();
+    assertThat(systemd).isEmptyDirectory();
+    assertThat(work.resolve("etc/calyx")).doesNotExist();
   }
 
   @Test
