@@ -6,6 +6,7 @@ import io.calyx.core.net.IpAddress;
 import io.calyx.core.net.IpPrefix;
 import io.calyx.core.store.Compare;
 import io.calyx.core.store.Datastore;
+import io.calyx.core.store.Op;
 import io.calyx.ipam.AddressRelease;
 import io.calyx.ipam.Allocation;
 import io.calyx.ipam.Block;
@@ -29,13 +30,14 @@ import picocli.CommandLine.Spec;
     name = "release",
     description = "Release one allocated address (e.g. one 'ipam check' reports as leaked).",
     footer = {"", "Refused while an endpoint record still holds the address (its container may still run):",
-        "--force releases it anyway; the address can then be handed to another container.",
+        "--force releases it anyway and deletes that endpoint record with it (the agent then removes the container's veth);",
+        "the address can then be handed to another container.",
         "", "Examples:", "  calyxctl ipam release --ip 10.244.3.17", "  calyxctl ipam release --ip 10.244.3.17 --force -o json"})
 final class IpamReleaseCommand implements Callable<Integer> {
   @Option(names = "--ip", paramLabel = "IP", required = true, description = "the address to release")
   String ip;
 
-  @Option(names = "--force", description = "release even though an endpoint record still holds the address")
+  @Option(names = "--force", description = "release even though an endpoint record still holds the address, deleting that record")
   boolean force;
 
   @Mixin OutputOption output;
@@ -48,7 +50,12 @@ final class IpamReleaseCommand implements Callable<Integer> {
     Optional<Allocation> released;
     try (Datastore store = Etcd.open(CalyxCtl.global(spec))) {
       AddressRelease.Guard guard = force ? AddressRelease.Guard.NONE : (a, holder, record, block) -> noEndpoint(store, a, holder, record, block);
-      released = new AddressRelease(store).release(address, guard, Etcd.deadline());
+      // Forced: the holder's endpoint record goes in the same transaction, so no endpoint is left naming an
+      // address another container may get; the agent's recovery then removes the veth that record named.
+      AddressRelease.Alongside alongside = force
+          ? (holder, record, block) -> List.of(Op.delete(Endpoint.key(holderNode(record, block), holder.handle())))
+          : (holder, record, block) -> List.of();
+      released = new AddressRelease(store).release(address, guard, alongside, Etcd.deadline());
     }
     if (released.isEmpty()) {
       throw new UserError(address + " is not allocated (calyxctl ipam show --ip " + address + ")");
@@ -67,14 +74,18 @@ final class IpamReleaseCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** The node whose endpoint record the holder has: the handle record's host, else the block's owner. */
+  private static String holderNode(Optional<HandleRecord> record, Block block) {
+    return record.map(HandleRecord::host).orElse(block.owner());
+  }
+
   /**
    * Refuses while any endpoint record lists the address or the holder's record exists on its node; the
    * holder's key must stay absent until the write, so an ADD finishing meanwhile makes the release retry
    * and then refuse.
    */
   private static List<Compare> noEndpoint(Datastore store, IpAddress ip, Allocation holder, Optional<HandleRecord> record, Block block) {
-    String node = record.map(HandleRecord::host).orElse(block.owner());
-    String holderKey = Endpoint.key(node, holder.handle());
+    String holderKey = Endpoint.key(holderNode(record, block), holder.handle());
     IpPrefix host = IpPrefix.host(ip);
     for (Endpoint e : EndpointRecords.read(store, Endpoint.ROOT, Etcd.deadline()).endpoints()) {
       if (e.key().equals(holderKey) || e.ips().contains(host)) {

@@ -169,8 +169,10 @@ class CliIpamCheckTest {
       CalyxCtlTest.Run forced = ctl(etcd, "ipam", "release", "--ip", ip(used), "--force", "-o", "json");
       assertThat(forced.code()).as(forced.err()).isZero();
       assertThat(Json.MAPPER.readTree(forced.out()).get("handle").textValue()).isEqualTo("web:c1:eth0");
-      assertThat(problems(ctl(etcd, "ipam", "check", "-o", "json"))).as("the endpoint now lacks its allocation")
-          .contains("endpoint-without-allocation " + ip(used));
+      assertThat(store.get(io.calyx.core.endpoint.Endpoint.key("ck-a", used.handle()), soon())).as("forced: its endpoint record went with it")
+          .isEmpty();
+      assertThat(problems(ctl(etcd, "ipam", "check", "-o", "json"))).as("no endpoint is left without its allocation")
+          .doesNotContain("endpoint-without-allocation " + ip(used));
       assertThat(store.get(Keys.handle(inFlight.handle()), soon())).isPresent();
 
       assertThat(ctl(etcd, "ipam", "release").code()).as("--ip is required").isEqualTo(2);

@@ -62,6 +62,17 @@ public final class AddressRelease {
    * @throws IpamException CONTENTION when the block kept changing
    */
   public Optional<Allocation> release(IpAddress ip, Guard guard, Deadline deadline) {
+    return release(ip, guard, (holder, record, block) -> List.of(), deadline);
+  }
+
+  /** Writes that go into the release's transaction, given what it releases (see {@link Guard#check}). */
+  @FunctionalInterface
+  public interface Alongside {
+    List<Op> writes(Allocation holder, Optional<HandleRecord> record, Block block);
+  }
+
+  /** Like {@link #release(IpAddress, Guard, Deadline)}, with {@code alongside}'s writes in the same transaction. */
+  public Optional<Allocation> release(IpAddress ip, Guard guard, Alongside alongside, Deadline deadline) {
     for (int attempt = 0; attempt < HostAllocator.MAX_ATTEMPTS; attempt++) {
       Optional<KeyValue> blockKv = findBlock(ip, deadline);
       if (blockKv.isEmpty()) {
@@ -88,6 +99,7 @@ public final class AddressRelease {
         compares.add(Compare.absent(handleKey));
       }
       compares.addAll(guard.check(ip, holder, record, block));
+      writes.addAll(alongside.writes(holder, record, block));
       TxnResult r = store.txn(new Txn(compares, writes), deadline);
       if (r.succeeded()) {
         return Optional.of(holder);
