@@ -4,10 +4,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
-import org.junit.jupiter.api.extension.ExtensionContext;
-import org.junit.jupiter.api.extension.ParameterContext;
-import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
  * Gives a test class a real etcd, shared by its tests and stopped after the last one:
@@ -23,30 +19,9 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * loopback port; where there is none but a Docker engine runs, etcd in a container; otherwise the tests are
  * skipped with the reason. Tests share the server, so each should use its own key prefix.
  */
-public final class EtcdExtension implements BeforeAllCallback, ParameterResolver {
-  private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(EtcdExtension.class);
-
-  @Override
-  public void beforeAll(ExtensionContext context) throws IOException {
-    etcd(context);
-  }
-
-  @Override
-  public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
-    return parameter.getParameter().getType() == Etcd.class;
-  }
-
-  @Override
-  public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
-    try {
-      return etcd(context);
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot start etcd", e);
-    }
-  }
-
-  private static Etcd etcd(ExtensionContext context) throws IOException {
-    return PerClass.get(context, NS, Etcd.class, EtcdExtension::launch);
+public final class EtcdExtension extends PerClass.Extension<Etcd> {
+  public EtcdExtension() {
+    super(Etcd.class, EtcdExtension::launch);
   }
 
   private static Etcd launch() throws IOException {
