@@ -17,12 +17,15 @@ import java.util.List;
  */
 public interface AllocationCompanion {
   /**
-   * The addresses about to be written for a new allocation (not yet durable). Called before every attempt
+   * The addresses about to be written for a new allocation (not yet durable; not called for releases). Called before every attempt
    * at the transaction, so possibly again with other addresses after a conflict.
    */
   void planned(HandleRecord record);
 
-  /** Documents to put in the same transaction as {@code record}, the new handle record. */
+  /**
+   * Documents to write in the same transaction as {@code record}: the new handle record of an allocation,
+   * or the record a release deletes ({@link HostAllocator#release(io.calyx.core.HandleId, io.calyx.core.Deadline, AllocationCompanion)}).
+   */
   List<Op> alongside(HandleRecord record);
 
   /** The transaction with {@link #alongside} documents committed. */

@@ -310,7 +310,10 @@ final class Batch {
         writes.add(Op.put(Keys.handle(h.handle()), Codec.encode(h)));
         writes.addAll(companion(p).alongside(h));
       });
-      p.deletedHandle().ifPresent(h -> writes.add(Op.delete(Keys.handle(h))));
+      p.deletedHandle().ifPresent(h -> {
+        writes.add(Op.delete(Keys.handle(h)));
+        releasedRecord(p).ifPresent(r -> writes.addAll(companion(p).alongside(r)));
+      });
     }
     return new Txn(compares, writes);
   }
@@ -323,7 +326,16 @@ final class Batch {
   }
 
   private static AllocationCompanion companion(Planned p) {
-    return p.request() instanceof HostAllocator.AllocateOp op ? op.companion() : AllocationCompanion.NONE;
+    return switch (p.request()) {
+      case HostAllocator.AllocateOp op -> op.companion();
+      case HostAllocator.ReleaseOp op -> op.companion();
+    };
+  }
+
+  /** The record a planned release deletes. */
+  @SuppressWarnings("unchecked")
+  private static Optional<HandleRecord> releasedRecord(Planned p) {
+    return p.value() instanceof Optional<?> o ? (Optional<HandleRecord>) o : Optional.empty();
   }
 
   void commitTo(BlockCache target, long revision) {
@@ -333,7 +345,12 @@ final class Batch {
         target.putRecord(h);
         companion(p).written();
       });
-      p.deletedHandle().ifPresent(target::removeRecord);
+      p.deletedHandle().ifPresent(h -> {
+        target.removeRecord(h);
+        if (releasedRecord(p).isPresent()) {
+          companion(p).written();
+        }
+      });
     }
   }
 

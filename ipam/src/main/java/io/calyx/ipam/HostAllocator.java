@@ -68,7 +68,8 @@ public final class HostAllocator implements AutoCloseable {
     }
   }
 
-  record ReleaseOp(HandleId handle, Deadline deadline, CompletableFuture<Optional<HandleRecord>> future) implements Request {}
+  record ReleaseOp(HandleId handle, Deadline deadline, AllocationCompanion companion, CompletableFuture<Optional<HandleRecord>> future)
+      implements Request {}
 
   public HostAllocator(Datastore store, String host, PoolCache pools, Clock clock) {
     this.store = store;
@@ -106,7 +107,16 @@ public final class HostAllocator implements AutoCloseable {
 
   /** Releases everything {@code handle} holds; empty when it held nothing (releasing the unknown is a no-op). */
   public CompletableFuture<Optional<HandleRecord>> release(HandleId handle, Deadline deadline) {
-    ReleaseOp op = new ReleaseOp(handle, deadline, new CompletableFuture<>());
+    return release(handle, deadline, AllocationCompanion.NONE);
+  }
+
+  /**
+   * Like {@link #release(HandleId, Deadline)}; when the release is written by a transaction of this
+   * allocator, {@code companion}'s {@link AllocationCompanion#alongside} documents (given the released
+   * record) go into it. Whether they did is told by {@link AllocationCompanion#written}.
+   */
+  public CompletableFuture<Optional<HandleRecord>> release(HandleId handle, Deadline deadline, AllocationCompanion companion) {
+    ReleaseOp op = new ReleaseOp(handle, deadline, companion, new CompletableFuture<>());
     enqueue(op);
     return op.future();
   }

@@ -261,7 +261,7 @@ class HostAllocatorTest {
   }
 
   /** Remembers what the allocator told it; writes one document named after the planned address. */
-  private static final class RecordingCompanion implements AllocationCompanion {
+  private static class RecordingCompanion implements AllocationCompanion {
     final List<HandleRecord> plans = new java.util.concurrent.CopyOnWriteArrayList<>();
     volatile boolean written;
 
@@ -308,6 +308,30 @@ class HostAllocatorTest {
     assertThat(companion.plans).isEmpty();
     assertThat(companion.written).isFalse();
     assertThat(memory.get("/test/alongside/c1", soon())).isEmpty();
+  }
+
+  @Test
+  void aReleaseCarriesItsCompanionsDocumentsInItsTransaction() {
+    pools.add(cidr("10.244.0.0/16"), Optional.empty(), soon());
+    HostAllocator a = allocator("h1");
+    HandleRecord r = a.allocate(v4("c1")).join();
+    memory.txn(new Txn(List.of(), List.of(Op.put("/test/endpoint/c1", new byte[] {1}))), soon());
+    AllocationCompanion deletion = new RecordingCompanion() {
+      @Override
+      public List<Op> alongside(HandleRecord record) {
+        return List.of(Op.delete("/test/endpoint/" + record.handle().containerId()));
+      }
+    };
+    int txnsBefore = store.txns.get();
+    assertThat(a.release(handle("c1"), soon(), deletion).join()).contains(r);
+    assertThat(store.txns.get() - txnsBefore).as("one transaction").isEqualTo(1);
+    assertThat(((RecordingCompanion) deletion).written).isTrue();
+    assertThat(memory.get("/test/endpoint/c1", soon())).isEmpty();
+    assertThat(audit(memory)).isEmpty();
+
+    RecordingCompanion nothing = new RecordingCompanion();
+    assertThat(a.release(handle("c1"), soon(), nothing).join()).isEmpty();
+    assertThat(nothing.written).as("nothing to release, nothing written").isFalse();
   }
 
   @Test

@@ -177,6 +177,29 @@ public final class CalyxHandler implements CniHandler {
     return String.format("%.2f", (mark - t0) / 1e6);
   }
 
+  /** Deletes the endpoint record in the release's transaction. */
+  private static final class RecordDeletion implements AllocationCompanion {
+    private final Op delete;
+    volatile boolean written;
+
+    RecordDeletion(Op delete) {
+      this.delete = delete;
+    }
+
+    @Override
+    public void planned(HandleRecord record) {}
+
+    @Override
+    public List<Op> alongside(HandleRecord record) {
+      return List.of(delete);
+    }
+
+    @Override
+    public void written() {
+      written = true;
+    }
+  }
+
   /** Learns the planned addresses first and puts the endpoint record into the allocation's transaction. */
   private final class Companion implements AllocationCompanion {
     final CompletableFuture<HandleRecord> plan = new CompletableFuture<>();
@@ -308,10 +331,10 @@ public final class CalyxHandler implements CniHandler {
   /**
    * DEL's work, under the handle's lock. The container is cut off at once: its policy goes and the host
    * side of its veth is set down, which makes the kernel drop the routes through it. Then its record is
-   * deleted and its addresses released, in parallel, and DEL answers; the veth itself, whose unregistering
-   * takes the kernel ~20 ms, goes to the {@link VethReaper}. The release thus always follows the removal of
-   * the routes, so a released address is never routed into the old veth. While the datastore is
-   * unreachable the release is journalled and DEL still succeeds.
+   * deleted and its addresses released in one transaction, and DEL answers; the veth itself, whose
+   * unregistering takes the kernel ~20 ms, goes to the {@link VethReaper}. The release thus always follows
+   * the removal of the routes, so a released address is never routed into the old veth. While the
+   * datastore is unreachable the release is journalled and DEL still succeeds.
    */
   private void unwire(HandleId handle, Deadline deadline) {
     long t0 = System.nanoTime();
@@ -322,9 +345,12 @@ public final class CalyxHandler implements CniHandler {
     }
     long unwired = System.nanoTime();
     try {
-      CompletableFuture<Void> recordGone = CompletableFuture.runAsync(() -> endpoints.delete(handle, deadline), VIRTUAL);
-      addresses.release(handle, deadline);
-      join(recordGone);
+      // One transaction: the release carries the record's deletion (unless there was nothing to write).
+      RecordDeletion deletion = new RecordDeletion(endpoints.deleteOp(handle));
+      addresses.release(handle, deadline, deletion);
+      if (!deletion.written) {
+        endpoints.delete(handle, deadline);
+      }
     } catch (DatastoreUnavailableException | CniException e) {
       if (e instanceof CniException c && c.code() != CniException.TRY_AGAIN_LATER) {
         throw c;

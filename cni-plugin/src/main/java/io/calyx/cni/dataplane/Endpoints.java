@@ -36,7 +36,12 @@ public final class Endpoints {
   }
 
   public void delete(HandleId handle, Deadline deadline) {
-    store.txn(new Txn(List.of(), List.of(Op.delete(Endpoint.key(node, handle)))), deadline);
+    store.txn(new Txn(List.of(), List.of(deleteOp(handle))), deadline);
+  }
+
+  /** The deletion of {@code handle}'s record, for a transaction that does more (the release's). */
+  public Op deleteOp(HandleId handle) {
+    return Op.delete(Endpoint.key(node, handle));
   }
 
   public Optional<Endpoint> get(HandleId handle, Deadline deadline) {

@@ -28,6 +28,12 @@ public interface AddressManager {
   /** Releases everything {@code handle} holds; nothing when it holds nothing. */
   void release(HandleId handle, Deadline deadline);
 
+  /**
+   * Like {@link #release(HandleId, Deadline)}, writing {@code companion}'s documents in the release's
+   * transaction when there is one ({@link io.calyx.ipam.AllocationCompanion#written} tells).
+   */
+  void release(HandleId handle, Deadline deadline, io.calyx.ipam.AllocationCompanion companion);
+
   /** The allocation of {@code handle}, if any. */
   Optional<HandleRecord> find(HandleId handle, Deadline deadline);
 

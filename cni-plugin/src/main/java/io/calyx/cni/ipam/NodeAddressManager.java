@@ -62,7 +62,12 @@ public final class NodeAddressManager implements AddressManager {
 
   @Override
   public void release(HandleId handle, Deadline deadline) {
-    call(() -> await(node.allocator(deadline).release(handle, deadline), deadline));
+    release(handle, deadline, AllocationCompanion.NONE);
+  }
+
+  @Override
+  public void release(HandleId handle, Deadline deadline, AllocationCompanion companion) {
+    call(() -> await(node.allocator(deadline).release(handle, deadline, companion), deadline));
   }
 
   @Override

@@ -228,6 +228,15 @@ class CalyxHandlerTest {
     }
 
     @Override
+    public void release(HandleId handle, Deadline deadline, AllocationCompanion companion) {
+      release(handle, deadline);
+      if (committed != null) {
+        store.txn(new Txn(List.of(), companion.alongside(committed)), deadline);
+        companion.written();
+      }
+    }
+
+    @Override
     public Optional<HandleRecord> find(HandleId handle, Deadline deadline) {
       return Optional.ofNullable(committed);
     }
