@@ -4,6 +4,8 @@
 #
 #   bench/ipam-bench.sh [--count N] [--json FILE]
 #
+# Cases: concurrency 1 and 16, all on one host and spread over 4 simulated hosts (one allocator each).
+#
 # Needs the built tree (./mvnw -B -DskipTests package) and the etcd binary (apt-get install etcd-server).
 set -euo pipefail
 count=3000
@@ -35,7 +37,7 @@ done
 
 echo "etcd $(etcd --version | head -1 | awk '{print $3}') on 127.0.0.1:$port (private, data in $work), $(nproc) cores, count $count"
 results=()
-for c in "1 1" "16 1" "16 4"; do
+for c in "1 1" "16 1" "1 4" "16 4"; do
   set -- $c
   out=$("$ctl" --etcd-endpoints "http://127.0.0.1:$port" ipam bench --concurrency "$1" --count "$count" --hosts "$2" --raw -o json)
   results+=("$out")

@@ -37,7 +37,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * (the agent's watch, the policy engine, libnftables), with a cluster of endpoints already applied: a
  * private etcd, a fresh network namespace, the agent's {@link PolicySync}. Prints p50/p99 in ms. Root.
  *
- * <pre>bench/policy-propagation.sh [--cluster N] [--locals N] [--groups N] [--rounds N]</pre>
+ * <pre>bench/policy-propagation.sh [--cluster N] [--locals N] [--groups N] [--rounds N] [--json FILE]</pre>
+ *
+ * <p>With {@code --json FILE} the figures are also written to FILE as one JSON object.
  */
 public final class PolicyPropagationBench {
   private PolicyPropagationBench() {}
@@ -80,12 +82,18 @@ public final class PolicyPropagationBench {
     int groups = intArg(args, "--groups", 100);
     int rounds = intArg(args, "--rounds", 200);
     int locals = intArg(args, "--locals", 1000);
+    Optional<Path> json = stringArg(args, "--json").map(Path::of);
     if (!Host.isRoot()) {
       throw new IllegalStateException("needs root (creates a network namespace)");
     }
     Path etcdBinary = Host.which("etcd").orElseThrow(() -> new IllegalStateException("needs etcd (apt-get install etcd-server)"));
     try (EtcdServer etcd = EtcdServer.start(etcdBinary); NetnsFactory namespaces = new NetnsFactory();
         Datastore store = EtcdDatastore.connect(List.of(URI.create(etcd.endpoint())))) {
+      // Ctrl-C/TERM: etcd and the namespace go too (try-with-resources does not run on a signal).
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        namespaces.close();
+        etcd.close();
+      }));
       Netns host = namespaces.create();
       Clock clock = Clock.systemUTC();
       List<Op> batch = new ArrayList<>();
@@ -129,8 +137,14 @@ public final class PolicyPropagationBench {
           latency[r] = (at - t0) / 1e6;
         }
         Arrays.sort(latency);
-        System.out.printf("etcd write -> local set element: p50 %.2f ms, p99 %.2f ms (%d rounds)%n",
-            latency[(int) Math.ceil(0.50 * rounds) - 1], latency[(int) Math.ceil(0.99 * rounds) - 1], rounds);
+        double p50 = latency[(int) Math.ceil(0.50 * rounds) - 1];
+        double p99 = latency[(int) Math.ceil(0.99 * rounds) - 1];
+        System.out.printf("etcd write -> local set element: p50 %.2f ms, p99 %.2f ms (%d rounds)%n", p50, p99, rounds);
+        if (json.isPresent()) {
+          java.nio.file.Files.writeString(json.get(), String.format(java.util.Locale.ROOT,
+              "{\"cluster\":%d,\"locals\":%d,\"groups\":%d,\"rounds\":%d,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f}%n",
+              cluster, locals, groups, rounds, p50, p99, latency[rounds - 1]));
+        }
       }
     }
   }
@@ -139,6 +153,15 @@ public final class PolicyPropagationBench {
     String ip = "10." + (100 + (i >> 16)) + "." + ((i >> 8) & 255) + "." + (i & 255);
     return new Endpoint(HandleId.parse("bench:c" + i + ":eth0"), "other-" + (i % 50), "cali" + String.format("%011x", i), "ee:ee:ee:ee:ee:ee",
         List.of(IpPrefix.parse("ip", ip + "/32")), List.of(GroupName.of("g" + (i % groups))), Map.of(), "/x", Instant.EPOCH);
+  }
+
+  private static Optional<String> stringArg(String[] args, String name) {
+    for (int i = 0; i + 1 < args.length; i++) {
+      if (args[i].equals(name)) {
+        return Optional.of(args[i + 1]);
+      }
+    }
+    return Optional.empty();
   }
 
   private static int intArg(String[] args, String name, int def) {
