@@ -23,6 +23,7 @@ done
 . "$(dirname "$(readlink -f "$0")")/lib/bench-host.sh"
 bench_host_init calyx-mem
 bench_host_start
+exec 3>&1 # progress and figures; stdout of the helpers below is their value
 jcmd="$tree/runtime/bin/jcmd"
 [ -x "$jcmd" ] || { echo "bench: $jcmd missing from the tree" >&2; exit 1; }
 prefix=${host%-h}
@@ -53,7 +54,7 @@ all() { # all COMMAND: every endpoint, one namespace after the other; prints the
     last=$(( $(now_ms) - t0 ))
     [ "$n" -eq 0 ] && first=$last
     left=$(( left - per ))
-    [ $(( (n + 1) % 20 )) -eq 0 ] && echo "  $1: $(( (n + 1) * per < endpoints ? (n + 1) * per : endpoints )) of $endpoints" >&2
+    [ $(( (n + 1) % 20 )) -eq 0 ] && echo "  $1: $(( (n + 1) * per < endpoints ? (n + 1) * per : endpoints )) of $endpoints" >&3
   done
   echo "$first $last"
 }
@@ -61,14 +62,14 @@ rss_kb() { awk -v k="$1:" '$1 == k {print $2}' "/proc/$agent_pid/status"; }
 heap_kb() { # heap_kb: "used committed" of the young and old generations, KiB
   "$jcmd" "$agent_pid" GC.heap_info | awk '/ total [0-9]+K, used [0-9]+K/ {for (i=1;i<NF;i++) {v=$(i+1); gsub(/[K,]/,"",v); if ($i=="total") t+=v; if ($i=="used") u+=v}} END {printf "%d %d", u, t}'
 }
-memory() { # memory LABEL -> one JSON object, and a line on stderr
+memory() { # memory LABEL -> one JSON object, and a line on fd 3
   local rss hwm heap live
   rss=$(rss_kb VmRSS); hwm=$(rss_kb VmHWM)
   read -r heap committed < <(heap_kb)
   "$jcmd" "$agent_pid" GC.run >/dev/null
   read -r live _ < <(heap_kb)
   printf '  %-26s RSS %4d MB (peak %4d MB), heap used %4d MB of %4d MB committed, live after full GC %4d MB\n' \
-    "$1" $((rss / 1024)) $((hwm / 1024)) $((heap / 1024)) $((committed / 1024)) $((live / 1024)) >&2
+    "$1" $((rss / 1024)) $((hwm / 1024)) $((heap / 1024)) $((committed / 1024)) $((live / 1024)) >&3
   printf '{"rss_mb":%.1f,"rss_peak_mb":%.1f,"heap_used_mb":%.1f,"heap_committed_mb":%.1f,"heap_live_mb":%.1f}' \
     "$(ratio "$rss" 1024)" "$(ratio "$hwm" 1024)" "$(ratio "$heap" 1024)" "$(ratio "$committed" 1024)" "$(ratio "$live" 1024)"
 }

@@ -29,7 +29,8 @@ etcd --name bench --data-dir "$work/etcd" --listen-client-urls "http://127.0.0.1
   --initial-advertise-peer-urls "http://127.0.0.1:$((port + 1))" --initial-cluster "bench=http://127.0.0.1:$((port + 1))" \
   --auto-compaction-mode revision --auto-compaction-retention 1000 >"$work/etcd.log" 2>&1 &
 etcd_pid=$!
-trap 'kill $etcd_pid 2>/dev/null; wait $etcd_pid 2>/dev/null; rm -rf "$work"' EXIT
+# (set +e: under set -e the trap would end the script with wait's 143, etcd's SIGTERM.)
+trap 'set +e; kill $etcd_pid 2>/dev/null; wait $etcd_pid 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do
   "$ctl" --etcd-endpoints "http://127.0.0.1:$port" pool list >/dev/null 2>&1 && break
   sleep 0.1
