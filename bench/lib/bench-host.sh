@@ -12,7 +12,8 @@
 #
 # Writes $work/calyx.conf (the calyx plugin, cniVersion 0.2.0 as Mesos) and $work/ref.conf (ptp +
 # host-local, 10.241.0.0/16). CALYX_JAVA_OPTS passes through to the agent; CALYX_BENCH_KEEP_LOG=FILE keeps
-# the agent's log.
+# the agent's log; CALYX_BENCH_AGENT=PROGRAM starts PROGRAM (exec-ing a JVM) instead of the tree's calyx-agent
+# (profiling on another JVM).
 
 bench_host_init() {
   [ "$(id -u)" -eq 0 ] || { echo "bench: run as root (network namespaces)" >&2; exit 1; }
@@ -71,7 +72,7 @@ bench_host_start() {
     --initial-advertise-peer-urls http://127.0.0.1:2380 --initial-cluster bench=http://127.0.0.1:2380 \
     --auto-compaction-mode revision --auto-compaction-retention 1000 >"$work/etcd.log" 2>&1 &
   etcd_pid=$!
-  ip netns exec "$host" "$tree/bin/calyx-agent" --etcd-endpoints http://127.0.0.1:2379 --nodename bench-host --socket "$work/agent.sock" \
+  ip netns exec "$host" "${CALYX_BENCH_AGENT:-$tree/bin/calyx-agent}" --etcd-endpoints http://127.0.0.1:2379 --nodename bench-host --socket "$work/agent.sock" \
     --state-dir "$work/state" --host-ip 127.0.0.1 --no-reclaim 2>"$work/agent.log" &
   agent_pid=$!
   local i
