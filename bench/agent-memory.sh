@@ -81,7 +81,9 @@ read -r add_first add_last < <(all ADD)
 records=$(in_host "$tree/bin/calyxctl" endpoint list --node bench-host -o json | grep -c '"container_id"' || true)
 full_json=$(memory "after $endpoints ADDs")
 read -r del_first del_last < <(all DEL)
-for _ in $(seq 1 500); do [ "$(in_host ip -o link show type veth | wc -l)" -eq 0 ] && break; sleep 0.02; done
+# (A dump taken while the reaper deletes links may be interrupted: it counts only when two in a row agree.)
+veths() { in_host ip -o link show type veth 2>/dev/null | wc -l; }
+for _ in $(seq 1 500); do [ "$(veths)" -eq 0 ] && [ "$(veths)" -eq 0 ] && break; sleep 0.02; done
 after_json=$(memory "after all DELs")
 echo "  endpoint records in etcd after the ADDs: $records; burst of $per ADDs: ${add_first} ms at 0 endpoints, ${add_last} ms at $((endpoints - per))"
 rss_full=$(printf '%s' "$full_json" | sed -E 's/.*"rss_mb":([0-9.]+).*/\1/')

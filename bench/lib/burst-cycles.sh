@@ -31,11 +31,11 @@ burst() { # burst PLUGIN COMMAND CONF NS_PREFIX CID_PREFIX -> elapsed microsecon
   [ "$failed" -eq 0 ] || exit 1
   echo $(( t1 - t0 ))
 }
-veths() { ip -o link show type veth | wc -l; }
+veths() { ip -o link show type veth 2>/dev/null | wc -l; } # a dump interrupted by a deletion may undercount
 gone() { # gone SINCE_US -> microseconds from SINCE_US until this namespace holds no veth (at most 10 s)
   local since=$1 i
   for ((i = 0; i < 1000; i++)); do
-    [ "$(veths)" -eq 0 ] && break
+    [ "$(veths)" -eq 0 ] && [ "$(veths)" -eq 0 ] && break # gone only when two dumps in a row agree
     sleep 0.01
   done
   [ "$(veths)" -eq 0 ] || { echo "bench: veths still present 10 s after the DEL burst" >&2; exit 1; }

@@ -7,6 +7,7 @@
 # first on the class path (never a stale calyx jar from ~/.m2), then the module's test-scope dependencies.
 # With CALYX_BENCH_NO_BUILD=1 it builds nothing and fails, saying how to build, when the main class is
 # missing (the package build, ./mvnw -B -DskipTests package, compiles the test classes too).
+# CALYX_BENCH_JAVA_OPTS adds JVM options (e.g. -XX:TieredStopAtLevel=1 to compare JIT settings).
 set -euo pipefail
 repo=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
 cd "$repo"
@@ -35,4 +36,4 @@ for m in core testkit datastore-etcd ipam netns-native policy cni-plugin agent c
   own="$own:$m/target/classes"
 done
 "$java_home/bin/java" --enable-native-access=ALL-UNNAMED -Xlog:disable -Xlog:all=warning:stderr \
-  -cp "$own:$(cat "$cp_file")" "$main" "$@"
+  ${CALYX_BENCH_JAVA_OPTS:-} -cp "$own:$(cat "$cp_file")" "$main" "$@"
