@@ -3,7 +3,8 @@
 # plugins, each part side by side with its reference where there is one, then one summary table (figure,
 # target, PASS/MISS) and one JSON file to compare later runs with.
 #
-#   sudo bench/perf.sh [--quick] [--json FILE]      (default FILE: bench/results/<UTC timestamp>.json)
+#   sudo bench/perf.sh [--quick] [--json FILE] [--compare OLD.json]
+#                                       (default FILE: bench/results/<UTC timestamp>.json)
 #
 # Parts, in this order (each is also a script of its own):
 #   1 latency  bench/cni-latency.sh        ADD/DEL p50/p99, calyx vs ptp+host-local alternating (N=200)
@@ -15,16 +16,19 @@
 # --quick: fewer cycles and rounds (a few minutes; the figures are noisier); the memory part still uses
 # 1,000 endpoints. Builds nothing: it needs the built tree (./mvnw -B -DskipTests package). Needs root,
 # etcd, containernetworking-plugins, nftables, jq. Everything runs in network namespaces it creates;
-# they, the processes and the temporary files are removed on exit, failure and Ctrl-C.
+# they, the processes and the temporary files are removed on exit, failure and Ctrl-C. --compare adds a
+# column with each figure of an earlier run's JSON.
 set -euo pipefail
 quick=0
 json=""
+compare=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1; shift ;;
     --json) json=$2; shift 2 ;;
+    --compare) compare=$2; shift 2 ;;
     -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "usage: $0 [--quick] [--json FILE]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--quick] [--json FILE] [--compare OLD.json]" >&2; exit 2 ;;
   esac
 done
 repo=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
@@ -36,6 +40,7 @@ for c in policy/target/test-classes/io/calyx/policy/bench/PolicyBench.class agen
   [ -f "$repo/$c" ] || { echo "perf: $c is missing; $build_hint" >&2; exit 1; }
 done
 for t in etcd jq nft; do command -v "$t" >/dev/null || { echo "perf: needs $t (apt-get install ${t/etcd/etcd-server} ${t/nft/nftables})" >&2; exit 1; }; done
+[ -z "$compare" ] || jq -e .summary "$compare" >/dev/null 2>&1 || { echo "perf: --compare $compare: not a perf.sh JSON" >&2; exit 2; }
 [ -x /usr/lib/cni/ptp ] || { echo "perf: needs /usr/lib/cni/ptp (apt-get install containernetworking-plugins)" >&2; exit 1; }
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 [ -n "$json" ] || json="$bench/results/$stamp.json"
@@ -141,8 +146,13 @@ row "agent heap live after full GC"        "$(j memory .after_adds.heap_live_mb)
 
 echo
 echo "== summary ($(nproc) cores, load $(load); per-part load in the JSON)"
-printf '%-40s %10s %-4s %-9s %s\n' figure value unit target verdict
-while IFS=$'\t' read -r f v u t verdict; do printf '%-40s %10s %-4s %-9s %s\n' "$f" "$v" "$u" "$t" "$verdict"; done <"$rows"
+before() { # before FIGURE: its value in the --compare run, if any
+  [ -n "$compare" ] && jq -r --arg f "$1" '[.summary[] | select(.figure == $f) | .value][0] // "-"' "$compare"
+}
+printf '%-40s %10s %-4s %-9s %-7s %s\n' figure value unit target verdict "${compare:+before ($(jq -r .stamp "$compare"))}"
+while IFS=$'\t' read -r f v u t verdict; do
+  printf '%-40s %10s %-4s %-9s %-7s %s\n' "$f" "$v" "$u" "$t" "$verdict" "$(before "$f")"
+done <"$rows"
 
 jq -n --arg stamp "$stamp" --arg commit "$(git -C "$repo" rev-parse HEAD 2>/dev/null || echo unknown)" \
   --argjson quick "$quick" --arg kernel "$(uname -r)" --argjson cores "$(nproc)" --arg load "$(load)" \
