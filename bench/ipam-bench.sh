@@ -4,6 +4,8 @@
 #
 #   bench/ipam-bench.sh [--count N] [--json FILE]
 #
+# Cases: concurrency 1 and 16, all on one host and spread over 4 simulated hosts (one allocator each).
+#
 # Needs the built tree (./mvnw -B -DskipTests package) and the etcd binary (apt-get install etcd-server).
 set -euo pipefail
 count=3000
@@ -27,7 +29,8 @@ etcd --name bench --data-dir "$work/etcd" --listen-client-urls "http://127.0.0.1
   --initial-advertise-peer-urls "http://127.0.0.1:$((port + 1))" --initial-cluster "bench=http://127.0.0.1:$((port + 1))" \
   --auto-compaction-mode revision --auto-compaction-retention 1000 >"$work/etcd.log" 2>&1 &
 etcd_pid=$!
-trap 'kill $etcd_pid 2>/dev/null; wait $etcd_pid 2>/dev/null; rm -rf "$work"' EXIT
+# (set +e: under set -e the trap would end the script with wait's 143, etcd's SIGTERM.)
+trap 'set +e; kill $etcd_pid 2>/dev/null; wait $etcd_pid 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do
   "$ctl" --etcd-endpoints "http://127.0.0.1:$port" pool list >/dev/null 2>&1 && break
   sleep 0.1
@@ -35,7 +38,7 @@ done
 
 echo "etcd $(etcd --version | head -1 | awk '{print $3}') on 127.0.0.1:$port (private, data in $work), $(nproc) cores, count $count"
 results=()
-for c in "1 1" "16 1" "16 4"; do
+for c in "1 1" "16 1" "1 4" "16 4"; do
   set -- $c
   out=$("$ctl" --etcd-endpoints "http://127.0.0.1:$port" ipam bench --concurrency "$1" --count "$count" --hosts "$2" --raw -o json)
   results+=("$out")

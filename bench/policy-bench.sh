@@ -3,7 +3,7 @@
 # edit through libnftables, with 1,000 local and 10,000 cluster endpoints in 100 groups already applied, in
 # a fresh network namespace (root). Prints p50/p90/p99 in ms.
 #
-#   sudo bench/policy-bench.sh [--locals N] [--cluster N] [--groups N] [--rounds N]
+#   sudo bench/policy-bench.sh [--locals N] [--cluster N] [--groups N] [--rounds N] [--json FILE]
 #
 # Needs nftables (libnftables.so.1) and iproute2; builds the policy module's test classes if needed.
 set -euo pipefail

@@ -125,10 +125,20 @@ public final class AgentServer implements AutoCloseable {
         reply(ch, CniDispatcher.error(CniVersion.DEFAULT, CniException.PERMISSION_DENIED, refusal.get(), ""));
         return;
       }
+      long checked = System.nanoTime();
       ForwarderProtocol.Request request = readWithTimeout(ch);
+      long read = System.nanoTime();
       Deadline deadline = Deadline.in(Duration.ofMillis(Math.min(request.budgetMillis(), 600_000)), clock);
       CniResponse response = dispatcher.handle(request.role(), request.env(), request.stdin(), deadline);
+      long handled = System.nanoTime();
       boolean delivered = reply(ch, response);
+      if (LOG.isDebugEnabled()) {
+        // Where a request's time goes inside the agent (docs/performance.md): SO_PEERCRED check, frame read,
+        // parsing + handling + result encoding, reply written.
+        LOG.debug("{} {} ms: peer {} read {} handled {} replied {}", request.env().getOrDefault("CNI_COMMAND", "?"),
+            printable(request.env().getOrDefault("CNI_CONTAINERID", "-")), ms(checked, start), ms(read, start), ms(handled, start),
+            ms(System.nanoTime(), start));
+      }
       log(request, response, start, delivered);
     } catch (ForwarderProtocol.ProtocolException e) {
       LOG.warn("dropped a malformed request: {}", e.getMessage());
@@ -174,6 +184,10 @@ public final class AgentServer implements AutoCloseable {
     } else {
       LOG.warn(line);
     }
+  }
+
+  private static String ms(long mark, long start) {
+    return String.format("%.2f", (mark - start) / 1e6);
   }
 
   /** Keeps untrusted text on one log line. */

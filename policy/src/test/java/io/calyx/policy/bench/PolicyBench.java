@@ -26,7 +26,9 @@ import java.util.Random;
  * large ruleset already applied (1,000 local endpoints and 10,000 cluster endpoints in 100 groups), and to
  * apply one remote membership change. Runs in a fresh network namespace (root). Prints p50/p99 in ms.
  *
- * <pre>bench/policy-bench.sh [--locals N] [--cluster N] [--groups N] [--rounds N]</pre>
+ * <pre>bench/policy-bench.sh [--locals N] [--cluster N] [--groups N] [--rounds N] [--json FILE]</pre>
+ *
+ * <p>With {@code --json FILE} the figures are also written to FILE as one JSON object.
  */
 public final class PolicyBench {
   private PolicyBench() {}
@@ -36,8 +38,11 @@ public final class PolicyBench {
     int cluster = arg(args, "--cluster", 10000);
     int groups = arg(args, "--groups", 100);
     int rounds = arg(args, "--rounds", 1000);
+    java.util.Optional<java.nio.file.Path> json = stringArg(args, "--json").map(java.nio.file.Path::of);
     Random r = new Random(42);
     try (NetnsFactory factory = new NetnsFactory()) {
+      // Ctrl-C/TERM: the namespace goes too (try-with-resources does not run on a signal).
+      Runtime.getRuntime().addShutdownHook(new Thread(factory::close));
       Netns ns = factory.create();
       try (LibnftablesApplier nft = LibnftablesApplier.open("bench-nft", ns.name(), () -> NetnsThreads.enter(ns))) {
         Timed timed = new Timed(nft);
@@ -91,6 +96,13 @@ public final class PolicyBench {
         print("  of which in libnftables", remoteNft);
         print("profileChanged (one profile's chains)", profile);
         System.out.printf("stats: %s%n", engine.stats());
+        if (json.isPresent()) {
+          String doc = String.format(java.util.Locale.ROOT,
+              "{\"locals\":%d,\"cluster\":%d,\"groups\":%d,\"rounds\":%d,\"full_replacement_ms\":%.1f,\"endpoint_added\":%s,"
+                  + "\"endpoint_added_nft\":%s,\"endpoint_removed\":%s,\"remote_changed\":%s,\"remote_changed_nft\":%s,\"profile_changed\":%s}%n",
+              locals, cluster, groups, rounds, full, json(add), json(addNft), json(del), json(remote), json(remoteNft), json(profile));
+          java.nio.file.Files.writeString(json.get(), doc);
+        }
       }
     }
   }
@@ -140,6 +152,13 @@ public final class PolicyBench {
     System.out.printf("%-42s n=%d p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms%n", what, s.length, pct(s, 50), pct(s, 90), pct(s, 99), s[s.length - 1]);
   }
 
+  private static String json(double[] v) {
+    double[] s = v.clone();
+    Arrays.sort(s);
+    return String.format(java.util.Locale.ROOT, "{\"n\":%d,\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f}",
+        s.length, pct(s, 50), pct(s, 90), pct(s, 99), s[s.length - 1]);
+  }
+
   /** Nearest rank, as add-budget.md computes it. */
   private static double pct(double[] sorted, int q) {
     int i = Math.min(sorted.length - 1, Math.max(0, (int) (q / 100.0 * sorted.length + 0.5) - 1));
@@ -158,6 +177,15 @@ public final class PolicyBench {
     return new Endpoint(new HandleId(NetworkName.of("calyx"), ContainerId.of(container), InterfaceName.of("eth0")), node,
         String.format("cali%011x", n), "ee:ee:ee:ee:ee:ee", List.of(IpPrefix.host(IpAddress.parse("ip", ip))),
         List.of(GroupName.of(group)), Map.of(), "/var/run/netns/x", Instant.EPOCH);
+  }
+
+  private static java.util.Optional<String> stringArg(String[] args, String name) {
+    for (int i = 0; i + 1 < args.length; i++) {
+      if (args[i].equals(name)) {
+        return java.util.Optional.of(args[i + 1]);
+      }
+    }
+    return java.util.Optional.empty();
   }
 
   private static int arg(String[] args, String name, int dflt) {
