@@ -58,6 +58,14 @@ public final class TcpProxy implements AutoCloseable {
     armedMinBytes.set(-1);
   }
 
+  /** Cuts every open connection at once (both sides), as a network failure would; new ones are served. */
+  public void cutAll() {
+    synchronized (open) {
+      open.forEach(TcpProxy::closeQuietly);
+      open.clear();
+    }
+  }
+
   /** How many connections were cut after a forwarded request. */
   public int drops() {
     return drops.get();

@@ -294,6 +294,7 @@ class EtcdFaultsTest {
           retry = hosts.cni("ADD", c, ns, conf);
           operations++;
         }
+        assertThat(retry.exit()).as("seed " + seed + " iteration " + it + ": the retried ADD succeeds: " + retry.stdout()).isZero();
         String ip = Cni.ip4(retry);
         String handle = admin.get(handleKey, Cni.soon()).orElseThrow().valueText();
         assertThat(Json.parse(handle.getBytes(java.nio.charset.StandardCharsets.UTF_8), "handle").path("ips").findValuesAsText("ip"))

@@ -85,8 +85,14 @@ final class SimHosts implements AutoCloseable {
 
   @Override
   public void close() throws IOException, InterruptedException {
+    Path logs = Path.of("target", "faults-logs");
+    Files.createDirectories(logs);
     for (AgentProcess a : agents) {
       a.close();
+      // Kept for a failed run: the agents' own account of what they did.
+      if (Files.exists(a.log())) {
+        Files.copy(a.log(), logs.resolve(a.node() + ".log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
     }
     Cni.deleteTree(dir);
   }
