@@ -46,6 +46,13 @@ public final class PolicySync implements EndpointPolicy, AutoCloseable {
   private final Duration repairEvery;
   private final Clock clock;
   private final CountDownLatch ready = new CountDownLatch(1);
+  /**
+   * Local endpoints removed (DEL, recovery) before the first pass was in force: its listing may have been
+   * read before their records were deleted, so the first pass removes them again after reconciling.
+   * Guarded by itself; null once the first pass is done.
+   */
+  private java.util.Set<HandleId> removedBeforeReady = new java.util.HashSet<>();
+  private final Object readyLock = new Object();
   private final ScheduledExecutorService loop =
       Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("calyx-policy").daemon().factory());
   private final List<AutoCloseable> watches = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -92,7 +99,18 @@ public final class PolicySync implements EndpointPolicy, AutoCloseable {
       profilesListed = listed.revision();
       watches.add(store.watch(Endpoint.ROOT, endpoints.revision() + 1, e -> loop.execute(() -> onEndpoint(e))));
       watches.add(profiles.watch(listed.revision() + 1, e -> loop.execute(() -> onProfile(e))));
-      ready.countDown();
+      synchronized (readyLock) {
+        // No ADD runs before ready (it waits for it), so nothing re-added these meanwhile.
+        for (HandleId gone : removedBeforeReady) {
+          try {
+            engine.endpointRemoved(gone);
+          } catch (RuntimeException ex) {
+            LOG.warn("policy: removing the rules of {} failed ({}); the next repair removes them", gone, ex.getMessage());
+          }
+        }
+        removedBeforeReady = null;
+        ready.countDown();
+      }
       LOG.info("policy: table inet calyx in force for {} endpoints and {} profiles{}", all.size(), listed.profiles().size(),
           drift.map(d -> " (it differed: " + d + ")").orElse(""));
       loop.scheduleWithFixedDelay(this::repair, repairEvery.toMillis(), repairEvery.toMillis(), TimeUnit.MILLISECONDS);
@@ -175,6 +193,11 @@ public final class PolicySync implements EndpointPolicy, AutoCloseable {
 
   @Override
   public void remove(HandleId handle) {
+    synchronized (readyLock) {
+      if (removedBeforeReady != null) {
+        removedBeforeReady.add(handle);
+      }
+    }
     try {
       engine.endpointRemoved(handle);
     } catch (RuntimeException e) {

@@ -196,7 +196,12 @@ public final class EtcdDatastore implements Datastore {
           error -> {
             if (!closed.get()) {
               LOG.warn("etcd watch on {} broke ({}); resuming from revision {}", prefix, error.toString(), next.get());
+              Watch.Watcher broken = current[0];
               Thread.ofVirtual().start(() -> {
+                // jetcd resumes a watcher on its own after most errors, from its own revision: close the
+                // broken one first, or every break would double the watchers (and each event be delivered
+                // once per watcher). Closing waits for jetcd's error handling to finish (same lock).
+                broken.close();
                 try {
                   Thread.sleep(500);
                 } catch (InterruptedException e) {

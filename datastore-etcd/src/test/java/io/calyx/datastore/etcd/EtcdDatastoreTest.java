@@ -65,4 +65,37 @@ class EtcdDatastoreTest extends DatastoreContract {
     }
     assertThat(store.get(p + "k", Deadline.in(Duration.ofSeconds(15), Clock.systemUTC())).orElseThrow().valueText()).isEqualTo("v");
   }
+
+  /**
+   * A watch through a connection that breaks again and again (found by the fault suite: every break used
+   * to double the watchers, until the agent ran out of memory) delivers each change exactly once.
+   */
+  @Test
+  void aWatchThroughRepeatedConnectionCutsDeliversEveryChangeExactlyOnce(Etcd etcd) throws Exception {
+    try (io.calyx.testkit.TcpProxy proxy = new io.calyx.testkit.TcpProxy(URI.create(etcd.endpoint()).getPort());
+        EtcdDatastore cut = EtcdDatastore.connect(List.of(URI.create(proxy.endpoint())))) {
+      java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+      long from = cut.list(p, soon()).revision() + 1;
+      try (AutoCloseable w = cut.watch(p, from, e -> seen.add(e.kv().key()))) {
+        for (int i = 0; i < 8; i++) {
+          store.txn(new Txn(List.of(), List.of(Op.put(p + "w" + i, b("v")))), soon());
+          int want = i + 1;
+          long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+          while (seen.size() < want && System.nanoTime() < until) {
+            Thread.sleep(20);
+          }
+          assertThat(seen).as("after %d cuts", i).hasSize(want);
+          proxy.cutAll();
+          Thread.sleep(700);
+        }
+        store.txn(new Txn(List.of(), List.of(Op.put(p + "last", b("v")))), soon());
+        long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!seen.contains(p + "last") && System.nanoTime() < until) {
+          Thread.sleep(20);
+        }
+        Thread.sleep(1500);
+        assertThat(seen).as("each change once, in order").doesNotHaveDuplicates().hasSize(9).endsWith(p + "last");
+      }
+    }
+  }
 }
