@@ -25,7 +25,7 @@ if command -v etcd >/dev/null 2>&1; then
   etcd --name aot --data-dir "$work/etcd" --listen-client-urls "http://127.0.0.1:$port" \
     --advertise-client-urls "http://127.0.0.1:$port" --listen-peer-urls "http://127.0.0.1:$((port + 1))" \
     --initial-advertise-peer-urls "http://127.0.0.1:$((port + 1))" --initial-cluster "aot=http://127.0.0.1:$((port + 1))" \
-    >"$work/etcd.log" 2>&1 &
+    --auto-compaction-mode revision --auto-compaction-retention 1000 >"$work/etcd.log" 2>&1 &
   etcd_pid=$!
   endpoint="http://127.0.0.1:$port"
   # Adding the training pool doubles as the readiness wait (and trains the CLI's datastore path too).
