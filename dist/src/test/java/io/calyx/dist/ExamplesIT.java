@@ -168,7 +168,7 @@ class ExamplesIT {
     for (int i = 0; i < infos.size(); i++) {
       InstallTreeIT.Run del = InstallTreeIT.run(cni("DEL", containerId, container, i), InstallTreeIT.TREE.resolve("bin/calyx"), stdins.get(i));
       assertThat(del.exit()).as(name + " DEL: " + del.stdout()).isZero();
-      assertThat(container.exec("ip", "link", "show", "eth" + i).exitCode()).isNotZero();
+      assertThat(InstallTreeIT.linkGone(container, "eth" + i)).as(name + ": eth" + i + " gone after DEL").isTrue();
     }
     assertThat(ctl(etcd, "endpoint", "list", "-o", "json")).doesNotContain(containerId);
   }

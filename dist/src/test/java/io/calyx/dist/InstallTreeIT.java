@@ -17,6 +17,7 @@ import org.junit.jupiter.api.BeforeEach;
 import io.calyx.testkit.Commands;
 import io.calyx.testkit.Etcd;
 import io.calyx.testkit.EtcdExtension;
+import io.calyx.testkit.Netns;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -54,6 +55,18 @@ class InstallTreeIT {
     try (var files = Files.walk(work)) {
       files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     }
+  }
+
+  /**
+   * Whether {@code link} is gone from {@code ns} within 5 s: DEL answers once the container is cut off,
+   * and the agent removes the veth right after.
+   */
+  static boolean linkGone(Netns ns, String link) throws InterruptedException {
+    long until = System.nanoTime() + 5_000_000_000L;
+    while (ns.exec("ip", "link", "show", link).exitCode() == 0 && System.nanoTime() < until) {
+      Thread.sleep(50);
+    }
+    return ns.exec("ip", "link", "show", link).exitCode() != 0;
   }
 
   static Run run(List<String> env, Path executable, String stdin, String... args) {
@@ -251,12 +264,7 @@ class InstallTreeIT {
       List<String> del = new ArrayList<>(List.of("CNI_COMMAND=DEL"));
       del.addAll(env);
       assertThat(run(del, TREE.resolve("bin/calyx"), conf).exit()).isZero();
-      // DEL answers once the container is cut off; the agent removes the veth right after.
-      long until = System.nanoTime() + 5_000_000_000L;
-      while (container.exec("ip", "link", "show", "eth0").exitCode() == 0 && System.nanoTime() < until) {
-        Thread.sleep(50);
-      }
-      assertThat(container.exec("ip", "link", "show", "eth0").exitCode()).isNotZero();
+      assertThat(linkGone(container, "eth0")).isTrue();
       assertThat(run(List.of(), TREE.resolve("bin/calyxctl"), "", "--etcd-endpoints", etcd.endpoint(), "endpoint", "list", "--network", "it-net")
           .stdout()).doesNotContain("it-c1");
     }
