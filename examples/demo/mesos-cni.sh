@@ -46,10 +46,15 @@ printf '%s' "$stdin" | env -i CNI_COMMAND="$command" CNI_CONTAINERID="$name" CNI
   CNI_PATH="$plugins_dir" PATH=/usr/sbin:/usr/bin:/sbin:/bin "$plugins_dir/$plugin" || rc=$?
 echo
 # The namespace goes with the container: after a failed ADD that created it, or after the DEL that took its
-# last interface (a container on two networks gets one DEL per interface).
+# last interface (a container on two networks gets one DEL per interface). calyx answers DEL once the
+# container is cut off and removes the veth right after: give it the few milliseconds (at most 5 s).
+others() { ip -n "$name" -o link show | grep -vc ': lo:' || true; }
+if [ "$command" = DEL ] && [ "$rc" -eq 0 ] && [ -e "$netns" ]; then
+  for _ in $(seq 1 50); do [ "$(others)" -eq 0 ] && break; sleep 0.1; done
+fi
 if [ -e "$netns" ]; then
   if { [ "$rc" -ne 0 ] && [ "$created" -eq 1 ]; } \
-    || { [ "$command" = DEL ] && [ "$rc" -eq 0 ] && [ "$(ip -n "$name" -o link show | grep -vc ': lo:')" -eq 0 ]; }; then
+    || { [ "$command" = DEL ] && [ "$rc" -eq 0 ] && [ "$(others)" -eq 0 ]; }; then
     ip netns del "$name"
   fi
 fi
