@@ -24,7 +24,6 @@ import java.util.stream.Stream;
  * every member and removes the data.
  */
 public final class EtcdCluster implements AutoCloseable {
-  private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
   private static final Pattern MEMBER_ID = Pattern.compile("\"member_id\"\\s*:\\s*\"?(\\d+)\"?");
   private static final Pattern LEADER = Pattern.compile("\"leader\"\\s*:\\s*\"?(\\d+)\"?");
 
@@ -181,31 +180,7 @@ public final class EtcdCluster implements AutoCloseable {
   }
 
   private void waitHealthy(int i) throws IOException {
-    HttpRequest health = HttpRequest.newBuilder(URI.create(endpoint(i) + "/health")).timeout(Duration.ofSeconds(2)).build();
-    long until = System.nanoTime() + START_TIMEOUT.toNanos();
-    while (System.nanoTime() < until) {
-      if (!processes[i].isAlive()) {
-        throw new IOException("etcd member m" + i + " exited with " + processes[i].exitValue() + ": " + logTail(i));
-      }
-      try {
-        HttpResponse<String> r = http.send(health, HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() == 200 && r.body().contains("\"true\"")) {
-          return;
-        }
-      } catch (IOException e) {
-        // not listening yet, or no quorum yet
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted waiting for etcd", e);
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted waiting for etcd", e);
-      }
-    }
-    throw new IOException("etcd member m" + i + " not healthy within " + START_TIMEOUT.toSeconds() + " s: " + logTail(i));
+    EtcdHealth.await(endpoint(i), processes[i], "etcd member m" + i, () -> logTail(i));
   }
 
   private String logTail(int i) {

@@ -1,13 +1,8 @@
 package io.calyx.testkit;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -21,7 +16,6 @@ import org.junit.jupiter.api.Assumptions;
  * started again on the same ports and data (for datastore-outage tests).
  */
 public final class EtcdServer implements Etcd {
-  private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
 
   private final Path binary;
   private final Path dataDir;
@@ -163,32 +157,7 @@ public final class EtcdServer implements Etcd {
   }
 
   private void waitHealthy() throws IOException {
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-    HttpRequest health = HttpRequest.newBuilder(URI.create(healthBase() + "/health")).timeout(Duration.ofSeconds(2)).build();
-    long until = System.nanoTime() + START_TIMEOUT.toNanos();
-    while (System.nanoTime() < until) {
-      if (!process.isAlive()) {
-        throw new IOException("etcd exited with " + process.exitValue() + " at start: " + logTail());
-      }
-      try {
-        HttpResponse<String> r = http.send(health, HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() == 200 && r.body().contains("\"true\"")) {
-          return;
-        }
-      } catch (IOException e) {
-        // not listening yet
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted waiting for etcd", e);
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted waiting for etcd", e);
-      }
-    }
-    throw new IOException("etcd not healthy within " + START_TIMEOUT.toSeconds() + " s: " + logTail());
+    EtcdHealth.await(healthBase(), process, "etcd", this::logTail);
   }
 
   /** Where /health answers without a client certificate. */
