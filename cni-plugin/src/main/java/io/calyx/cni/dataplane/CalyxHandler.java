@@ -109,7 +109,7 @@ public final class CalyxHandler implements CniHandler {
     java.time.Instant created = clock.instant();
     java.util.function.Function<HandleRecord, Endpoint> endpointOf = rec -> new Endpoint(handle, endpoints.node(), hostVeth, containerMac,
         hostPrefixes(rec), r.spec().groups(), r.spec().labels(), r.netns(), created);
-    Companion companion = new Companion(endpointOf);
+    RecordCompanion companion = new RecordCompanion(rec -> endpoints.putOp(endpointOf.apply(rec)));
     CompletableFuture<HandleRecord> committed = addresses.allocate(new AllocateRequest(handle, Origin.CALYX, families(r.conf()),
         r.conf().ipam().pools(), requested(r), r.deadline()), companion);
     committed.whenComplete((rec, err) -> {
@@ -177,37 +177,17 @@ public final class CalyxHandler implements CniHandler {
     return String.format("%.2f", (mark - t0) / 1e6);
   }
 
-  /** Deletes the endpoint record in the release's transaction. */
-  private static final class RecordDeletion implements AllocationCompanion {
-    private final Op delete;
-    volatile boolean written;
-
-    RecordDeletion(Op delete) {
-      this.delete = delete;
-    }
-
-    @Override
-    public void planned(HandleRecord record) {}
-
-    @Override
-    public List<Op> alongside(HandleRecord record) {
-      return List.of(delete);
-    }
-
-    @Override
-    public void written() {
-      written = true;
-    }
-  }
-
-  /** Learns the planned addresses first and puts the endpoint record into the allocation's transaction. */
-  private final class Companion implements AllocationCompanion {
+  /**
+   * The endpoint record's write (or deletion) in the allocator's transaction: remembers the planned
+   * addresses and whether the documents went in.
+   */
+  private static final class RecordCompanion implements AllocationCompanion {
     final CompletableFuture<HandleRecord> plan = new CompletableFuture<>();
-    private final java.util.function.Function<HandleRecord, Endpoint> endpointOf;
+    private final java.util.function.Function<HandleRecord, Op> write;
     volatile boolean written;
 
-    Companion(java.util.function.Function<HandleRecord, Endpoint> endpointOf) {
-      this.endpointOf = endpointOf;
+    RecordCompanion(java.util.function.Function<HandleRecord, Op> write) {
+      this.write = write;
     }
 
     @Override
@@ -217,7 +197,7 @@ public final class CalyxHandler implements CniHandler {
 
     @Override
     public List<Op> alongside(HandleRecord record) {
-      return List.of(endpoints.putOp(endpointOf.apply(record)));
+      return List.of(write.apply(record));
     }
 
     @Override
@@ -346,7 +326,8 @@ public final class CalyxHandler implements CniHandler {
     long unwired = System.nanoTime();
     try {
       // One transaction: the release carries the record's deletion (unless there was nothing to write).
-      RecordDeletion deletion = new RecordDeletion(endpoints.deleteOp(handle));
+      Op delete = endpoints.deleteOp(handle);
+      RecordCompanion deletion = new RecordCompanion(rec -> delete);
       addresses.release(handle, deadline, deletion);
       if (!deletion.written) {
         endpoints.delete(handle, deadline);
