@@ -22,6 +22,7 @@ import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.options.WatchOption;
+import io.grpc.Context;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -31,11 +32,15 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,11 +55,15 @@ public final class EtcdDatastore implements Datastore {
   private final Client client;
   private final KV kv;
   private final String endpoints;
+  private final ExecutorService executor;
+  private final ScheduledExecutorService deadlineTimer;
 
-  private EtcdDatastore(Client client, String endpoints) {
+  private EtcdDatastore(Client client, String endpoints, ExecutorService executor, ScheduledExecutorService deadlineTimer) {
     this.client = client;
     this.kv = client.getKVClient();
     this.endpoints = endpoints;
+    this.executor = executor;
+    this.deadlineTimer = deadlineTimer;
   }
 
   /** Connects lazily to plain-http {@code endpoints} (or https ones verified with the JDK's trusted CAs). */
@@ -66,15 +75,19 @@ public final class EtcdDatastore implements Datastore {
    * Connects lazily to {@code endpoints}, over TLS with a client certificate when {@code tls} is given (then
    * every endpoint must be {@code https://}). The gRPC keep-alive is 30 s and only with calls in flight:
    * jetcd's default pings so often that etcd drops the connection with {@code too_many_pings} after a
-   * couple of minutes (a latency spike mid-ADD).
+   * couple of minutes (a latency spike mid-ADD). Each call carries its deadline into gRPC (see
+   * {@link ContextPropagatingExecutor}), so a call given up is never sent later.
    *
    * @throws io.calyx.core.InvalidValueException for endpoints that do not fit {@code tls}, or unreadable
    *     certificate or key files (naming the flag)
    */
   public static EtcdDatastore connect(List<URI> endpoints, Optional<EtcdTls> tls) {
     EtcdTls.checkSchemes(endpoints, tls.isPresent());
+    ExecutorService executor = new ContextPropagatingExecutor(Executors.newCachedThreadPool(
+        Thread.ofPlatform().name("jetcd-", 0).daemon(true).factory()));
     var builder = Client.builder()
         .endpoints(endpoints.toArray(URI[]::new))
+        .executorService(executor)
         .keepaliveTime(Duration.ofSeconds(30))
         .keepaliveTimeout(Duration.ofSeconds(10))
         .keepaliveWithoutCalls(false)
@@ -88,7 +101,9 @@ public final class EtcdDatastore implements Datastore {
       // jetcd would otherwise speak plaintext to an https endpoint and fail with an unreadable frame error.
       builder.sslContext(EtcdTls.defaultTrust());
     }
-    return new EtcdDatastore(builder.build(), endpoints.toString());
+    ScheduledExecutorService deadlineTimer = Executors.newSingleThreadScheduledExecutor(
+        Thread.ofPlatform().name("etcd-deadlines").daemon(true).factory());
+    return new EtcdDatastore(builder.build(), endpoints.toString(), executor, deadlineTimer);
   }
 
   private static ByteSequence bytes(String s) {
@@ -100,30 +115,44 @@ public final class EtcdDatastore implements Datastore {
         kv.getModRevision(), kv.getVersion());
   }
 
-  private <T> T await(CompletableFuture<T> future, Deadline deadline, String what) {
+  /**
+   * Starts {@code call} under a gRPC context that ends at {@code deadline} and waits for its answer. The
+   * context, not just the future, bounds the call: gRPC fails it at the deadline even while it waits for a
+   * connection, and cancelling the context on the way out cancels a call still in flight. (Cancelling
+   * jetcd's future alone left the request queued, to be sent when etcd came back.)
+   */
+  private <T> T call(Supplier<CompletableFuture<T>> call, Deadline deadline, String what) {
     long millis = deadline.remaining().toMillis();
     if (millis <= 0) {
-      future.cancel(true);
       throw new DatastoreUnavailableException("etcd " + what + ": deadline expired before the call (" + endpoints + ")");
     }
+    Context.CancellableContext context = Context.current()
+        .withDeadline(io.grpc.Deadline.after(millis, TimeUnit.MILLISECONDS), deadlineTimer);
     try {
+      CompletableFuture<T> future;
+      Context previous = context.attach();
+      try {
+        future = call.get();
+      } finally {
+        context.detach(previous);
+      }
       return future.get(millis, TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
-      future.cancel(true);
       throw new DatastoreUnavailableException("etcd at " + endpoints + " did not answer " + what + " within " + millis + " ms", e);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
       throw new DatastoreUnavailableException("etcd at " + endpoints + " failed " + what + ": " + cause.getMessage(), cause);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      future.cancel(true);
       throw new DatastoreUnavailableException("interrupted waiting for etcd " + what, e);
+    } finally {
+      context.cancel(null);
     }
   }
 
   @Override
   public Optional<KeyValue> get(String key, Deadline deadline) {
-    GetResponse r = await(kv.get(bytes(key)), deadline, "get");
+    GetResponse r = call(() -> kv.get(bytes(key)), deadline, "get");
     return r.getKvs().stream().findFirst().map(EtcdDatastore::convert);
   }
 
@@ -134,7 +163,7 @@ public final class EtcdDatastore implements Datastore {
         .withSortField(GetOption.SortTarget.KEY)
         .withSortOrder(GetOption.SortOrder.ASCEND)
         .build();
-    GetResponse r = await(kv.get(bytes(prefix), option), deadline, "list");
+    GetResponse r = call(() -> kv.get(bytes(prefix), option), deadline, "list");
     return new Listing(r.getKvs().stream().map(EtcdDatastore::convert).toList(), r.getHeader().getRevision());
   }
 
@@ -146,7 +175,7 @@ public final class EtcdDatastore implements Datastore {
     io.etcd.jetcd.op.Op[] reads = txn.compares().stream()
         .map(c -> io.etcd.jetcd.op.Op.get(bytes(c.key()), GetOption.DEFAULT))
         .toArray(io.etcd.jetcd.op.Op[]::new);
-    TxnResponse r = await(t.If(cmps).Then(writes).Else(reads).commit(), deadline, "transaction");
+    TxnResponse r = call(() -> t.If(cmps).Then(writes).Else(reads).commit(), deadline, "transaction");
     if (r.isSucceeded()) {
       return new TxnResult(true, r.getHeader().getRevision(), Map.of());
     }
@@ -224,5 +253,7 @@ public final class EtcdDatastore implements Datastore {
   @Override
   public void close() {
     client.close();
+    executor.shutdownNow();
+    deadlineTimer.shutdownNow();
   }
 }

@@ -67,6 +67,32 @@ class EtcdDatastoreTest extends DatastoreContract {
   }
 
   /**
+   * A write given up at its deadline while etcd is down is never applied later (found by the fault suite:
+   * jetcd queued the call until the connection came back and sent it then, so an ADD that had already
+   * answered "unavailable" could land after Mesos' DEL). Each call carries its deadline into gRPC, which
+   * fails the queued call at that deadline instead.
+   */
+  @Test
+  void aWriteAbandonedAtItsDeadlineIsNeverAppliedOnceEtcdReturns(Etcd etcd) throws Exception {
+    store.get(p + "warm", soon());
+    etcd.stop();
+    try {
+      for (int i = 0; i < 3; i++) {
+        String key = p + "abandoned-" + i;
+        assertThatThrownBy(() -> store.txn(new Txn(List.of(), List.of(Op.put(key, b("late")))),
+            Deadline.in(Duration.ofMillis(300), Clock.systemUTC())))
+            .isInstanceOf(DatastoreUnavailableException.class);
+      }
+    } finally {
+      etcd.resume();
+    }
+    // A fresh write goes through, so the connection is back: anything still queued would have been sent.
+    store.txn(new Txn(List.of(), List.of(Op.put(p + "after", b("now")))), Deadline.in(Duration.ofSeconds(15), Clock.systemUTC()));
+    Thread.sleep(1_000);
+    assertThat(store.list(p + "abandoned-", soon()).kvs()).isEmpty();
+  }
+
+  /**
    * A watch through a connection that breaks again and again (found by the fault suite: every break used
    * to double the watchers, until the agent ran out of memory) delivers each change exactly once.
    */
