@@ -204,7 +204,9 @@ final class Batch {
           : "none of the configured pools " + req.pools() + " is an enabled " + which + " pool (calyxctl pool list)");
     }
     for (Block b : ownBlocks()) {
-      if (b.cidr().family() != family || eligible.stream().noneMatch(p -> p.cidr().contains(b.cidr().address()))) {
+      // Full blocks first out: a host that has been busy holds many, and this runs for every allocation.
+      if (b.unallocated().isEmpty() || b.cidr().family() != family
+          || eligible.stream().noneMatch(p -> p.cidr().contains(b.cidr().address()))) {
         continue;
       }
       Optional<Block.Assigned> a = b.assignNext(allocation, allowed(req.origin(), b));

@@ -254,7 +254,8 @@ public final class HostAllocator implements AutoCloseable {
    * never waits for a claim (a listing of all affinities plus a transaction) in the middle of a batch.
    */
   private void claimAheadIfLow() {
-    Map<Pool, Integer> freeByPool = new java.util.HashMap<>();
+    // By identity: the pool cache hands out one instance per pool version (a record's hash walks its fields).
+    Map<Pool, Integer> freeByPool = new java.util.IdentityHashMap<>();
     for (BlockCache.Cached c : cache.all()) {
       // Only in pools with many blocks: in a small pool, a block claimed ahead could be one another host needs.
       pools.poolOf(c.block().cidr()).filter(p -> !p.disabled() && p.blockCount() >= CLAIM_AHEAD_MIN_BLOCKS)

@@ -34,6 +34,17 @@ class CodecTest {
     assertThat(new String(Codec.encode(b), StandardCharsets.UTF_8)).contains("\"schema\":1");
   }
 
+  /** The block document's exact form: what every calyx version in a cluster reads and writes. */
+  @Test
+  void blockDocumentIsStable() {
+    Block b = Block.create(IpPrefix.parseNetwork("c", "10.1.0.0/29"), "host-1", T0)
+        .assign(3, new Allocation(HandleId.parse("net:c1:eth0")))
+        .assign(0, new Allocation(HandleId.parse("net:c2:eth1")));
+    assertThat(new String(Codec.encode(b), StandardCharsets.UTF_8)).isEqualTo("{\"schema\":1,\"cidr\":\"10.1.0.0/29\",\"owner\":\"host-1\","
+        + "\"claimed\":\"2026-11-21T10:00:00Z\",\"sequence\":3,\"reserved\":[1],\"unallocated\":[2,4,5,6,7],"
+        + "\"allocations\":{\"0\":\"net:c2:eth1\",\"3\":\"net:c1:eth0\"}}");
+  }
+
   @Test
   void handlePoolAndAffinityRoundTrip() {
     HandleRecord h = new HandleRecord(HandleId.parse("n:c.d:eth1"), "h", Origin.CALYX, T0,

@@ -163,6 +163,28 @@ public final class IpAddress implements Comparable<IpAddress> {
     return Arrays.hashCode(bytes);
   }
 
+  /**
+   * True when this and {@code other} are of one family and agree in their first {@code bits} bits. Without
+   * copying or allocating: pool and block lookups run it for every cached block on the allocation path.
+   */
+  boolean sharesPrefix(IpAddress other, int bits) {
+    if (bytes.length != other.bytes.length) {
+      return false;
+    }
+    int whole = bits / 8;
+    for (int i = 0; i < whole; i++) {
+      if (bytes[i] != other.bytes[i]) {
+        return false;
+      }
+    }
+    int rest = bits % 8;
+    if (rest == 0) {
+      return true;
+    }
+    int mask = 0xff << (8 - rest);
+    return (bytes[whole] & mask) == (other.bytes[whole] & mask);
+  }
+
   /** IPv4 sorts before IPv6; within a family, numerically. */
   @Override
   public int compareTo(IpAddress o) {

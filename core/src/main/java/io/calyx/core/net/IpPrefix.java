@@ -72,7 +72,7 @@ public record IpPrefix(IpAddress address, int length) {
 
   /** True when {@code ip} is inside this prefix. */
   public boolean contains(IpAddress ip) {
-    return ip.family() == family() && new IpPrefix(ip, length).network().address().equals(network().address());
+    return address.sharesPrefix(ip, length);
   }
 
   @Override

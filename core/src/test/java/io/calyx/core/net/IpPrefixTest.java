@@ -31,6 +31,29 @@ class IpPrefixTest {
     assertThatThrownBy(() -> IpPrefix.parse("f", in)).isInstanceOf(InvalidValueException.class);
   }
 
+  /** contains() compares bits in place; it must agree with "same network after clearing the host bits". */
+  @Test
+  void containsAgreesWithComparingNetworksForRandomPrefixesAndAddresses() {
+    java.util.Random random = new java.util.Random(20261121);
+    for (int i = 0; i < 20_000; i++) {
+      int size = random.nextBoolean() ? 4 : 16;
+      byte[] a = new byte[size];
+      random.nextBytes(a);
+      byte[] b = a.clone();
+      // Flip one bit somewhere (or none), so that most pairs share a long prefix.
+      int flip = random.nextInt(size * 8 + 1);
+      if (flip < size * 8) {
+        b[flip / 8] ^= (byte) (0x80 >>> (flip % 8));
+      }
+      int length = random.nextInt(size * 8 + 1);
+      IpPrefix prefix = new IpPrefix(IpAddress.ofBytes(a), length);
+      IpAddress ip = random.nextInt(20) == 0 ? IpAddress.ofBytes(new byte[20 - size]) : IpAddress.ofBytes(b);
+      boolean expected = ip.family() == prefix.family()
+          && new IpPrefix(ip, length).network().address().equals(prefix.network().address());
+      assertThat(prefix.contains(ip)).as("%s contains %s", prefix, ip).isEqualTo(expected);
+    }
+  }
+
   @Test
   void containsChecksFamilyAndBits() {
     IpPrefix net = IpPrefix.parseNetwork("f", "10.244.0.0/16");
