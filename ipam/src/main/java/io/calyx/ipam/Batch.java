@@ -35,6 +35,11 @@ final class Batch {
   /** Blocks this batch changes, in their new state. */
   private Map<IpPrefix, Block> working = new LinkedHashMap<>();
   private final List<Planned> planned = new ArrayList<>();
+  /**
+   * The working blocks each handle got an address in during this batch (a superset after a rolled-back
+   * request): the idempotency check looks there instead of scanning every allocation of every working block.
+   */
+  private final Map<HandleId, java.util.Set<IpPrefix>> assignedHere = new java.util.HashMap<>();
 
   /** A request with what it will get once the transaction succeeds. */
   private record Planned(HostAllocator.Request request, Object value, Optional<HandleRecord> newHandle, Optional<HandleId> deletedHandle) {}
@@ -83,18 +88,16 @@ final class Batch {
     return w != null ? w : cache.get(cidr).map(BlockCache.Cached::block).orElse(null);
   }
 
-  private List<Block> ownBlocks() {
-    Map<IpPrefix, Block> all = new LinkedHashMap<>();
-    cache.all().forEach(c -> all.put(c.block().cidr(), c.block()));
-    all.putAll(working);
-    return new ArrayList<>(all.values());
+  /** This host's blocks in cache order, the working copy where this batch changed one (claims are cached at once). */
+  private Iterable<Block> ownBlocks() {
+    return () -> cache.view().stream().map(c -> working.getOrDefault(c.block().cidr(), c.block())).iterator();
   }
 
   /** The handle's addresses in this host's blocks (working copy first). */
   private List<HandleRecord.AssignedIp> held(HandleId handle) {
     java.util.Set<IpPrefix> candidates = new java.util.TreeSet<>(java.util.Comparator.comparing(IpPrefix::address));
     candidates.addAll(cache.blocksHolding(handle));
-    candidates.addAll(working.keySet());
+    candidates.addAll(assignedHere.getOrDefault(handle, java.util.Set.of()));
     List<HandleRecord.AssignedIp> out = new ArrayList<>();
     for (IpPrefix cidr : candidates) {
       Block b = block(cidr);
@@ -189,6 +192,7 @@ final class Batch {
       throw unavailable("address " + ip + " is in use by " + holder.handle());
     }
     working.put(cidr, b.assign(ordinal, allocation));
+    assignedHere.computeIfAbsent(allocation.handle(), h -> new java.util.HashSet<>()).add(cidr);
     return new HandleRecord.AssignedIp(ip, cidr);
   }
 
@@ -212,6 +216,7 @@ final class Batch {
       Optional<Block.Assigned> a = b.assignNext(allocation, allowed(req.origin(), b));
       if (a.isPresent()) {
         working.put(b.cidr(), a.get().block());
+        assignedHere.computeIfAbsent(allocation.handle(), h -> new java.util.HashSet<>()).add(b.cidr());
         return new HandleRecord.AssignedIp(b.address(a.get().ordinal()), b.cidr());
       }
     }
@@ -223,6 +228,7 @@ final class Batch {
         Block b = claimed.block();
         Block.Assigned a = b.assignNext(allocation, allowed(req.origin(), b)).orElseThrow();
         working.put(b.cidr(), a.block());
+        assignedHere.computeIfAbsent(allocation.handle(), h -> new java.util.HashSet<>()).add(b.cidr());
         return new HandleRecord.AssignedIp(b.address(a.ordinal()), b.cidr());
       } catch (IpamException e) {
         last = e;

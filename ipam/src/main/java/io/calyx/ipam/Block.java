@@ -143,7 +143,13 @@ public final class Block {
 
   /** Ordinals held by {@code handle}. */
   public List<Integer> ordinalsOf(HandleId handle) {
-    return allocations.entrySet().stream().filter(e -> e.getValue().handle().equals(handle)).map(Map.Entry::getKey).toList();
+    List<Integer> out = new ArrayList<>(1);
+    for (Map.Entry<Integer, Allocation> e : allocations.entrySet()) {
+      if (e.getValue().handle().equals(handle)) {
+        out.add(e.getKey());
+      }
+    }
+    return List.copyOf(out);
   }
 
   /** An assignment: the new block and the ordinal given out. */

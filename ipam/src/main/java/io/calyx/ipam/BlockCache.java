@@ -129,4 +129,9 @@ final class BlockCache {
   List<Cached> all() {
     return new ArrayList<>(blocks.values());
   }
+
+  /** The cached blocks without a copy; not to be held across a change of the cache. */
+  java.util.Collection<Cached> view() {
+    return java.util.Collections.unmodifiableCollection(blocks.values());
+  }
 }

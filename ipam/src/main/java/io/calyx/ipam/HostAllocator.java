@@ -256,7 +256,7 @@ public final class HostAllocator implements AutoCloseable {
   private void claimAheadIfLow() {
     // By identity: the pool cache hands out one instance per pool version (a record's hash walks its fields).
     Map<Pool, Integer> freeByPool = new java.util.IdentityHashMap<>();
-    for (BlockCache.Cached c : cache.all()) {
+    for (BlockCache.Cached c : cache.view()) {
       // Only in pools with many blocks: in a small pool, a block claimed ahead could be one another host needs.
       pools.poolOf(c.block().cidr()).filter(p -> !p.disabled() && p.blockCount() >= CLAIM_AHEAD_MIN_BLOCKS)
           .ifPresent(p -> freeByPool.merge(p, c.block().free(), Integer::sum));
