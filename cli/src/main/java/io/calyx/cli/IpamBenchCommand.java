@@ -61,6 +61,10 @@ final class IpamBenchCommand implements Callable<Integer> {
   @Option(names = "--raw", description = "also measure raw etcd put-if-absent transactions (one unique key each) with the same client and concurrency")
   boolean raw;
 
+  @Option(names = "--warmup", paramLabel = "W", defaultValue = "500",
+      description = "allocations (and, with --raw, transactions) run first and not measured, so that both sides are timed with the client's code compiled (default: ${DEFAULT-VALUE}; 0: none)")
+  int warmup;
+
   @Mixin OutputOption output;
 
   @Spec CommandLine.Model.CommandSpec spec;
@@ -93,8 +97,8 @@ final class IpamBenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (concurrency < 1 || count < 1 || hosts < 1 || count > 50_000) {
-      throw new UsageError("--concurrency, --count and --hosts must be positive, --count at most 50000");
+    if (concurrency < 1 || count < 1 || hosts < 1 || count > 50_000 || warmup < 0 || warmup > 50_000) {
+      throw new UsageError("--concurrency, --count and --hosts must be positive, --count and --warmup at most 50000");
     }
     String run = HexFormat.of().formatHex(new SecureRandom().generateSeed(3));
     try (Datastore store = Etcd.open(CalyxCtl.global(spec))) {
@@ -103,11 +107,18 @@ final class IpamBenchCommand implements Callable<Integer> {
       pools.add(range, Optional.of(26), Etcd.deadline());
       Measured ipam;
       try {
-        ipam = benchIpam(store, run, range);
+        if (warmup > 0) {
+          // Measured first, calyx would pay for compiling the gRPC client's code and raw etcd would not.
+          benchIpam(store, run + "w", range, warmup);
+          if (raw) {
+            benchRaw(store, run + "w", warmup);
+          }
+        }
+        ipam = benchIpam(store, run, range, count);
       } finally {
         pools.delete(range, Etcd.deadline());
       }
-      Optional<Measured> rawEtcd = raw ? Optional.of(benchRaw(store, run)) : Optional.empty();
+      Optional<Measured> rawEtcd = raw ? Optional.of(benchRaw(store, run, count)) : Optional.empty();
       print(ipam, rawEtcd);
     }
     return 0;
@@ -125,17 +136,17 @@ final class IpamBenchCommand implements Callable<Integer> {
     throw new UserError("198.18.0.0/15 (the benchmarking range) overlaps existing pools: cannot run the benchmark here");
   }
 
-  private Measured benchIpam(Datastore store, String run, IpPrefix range) throws Exception {
+  private Measured benchIpam(Datastore store, String run, IpPrefix range, int n) throws Exception {
     try (PoolCache cache = PoolCache.start(store, Etcd.deadline())) {
       List<HostAllocator> allocators = new ArrayList<>();
       for (int h = 0; h < hosts; h++) {
         allocators.add(new HostAllocator(store, "calyx-bench-" + run + "-" + h, cache, Clock.systemUTC()));
       }
       try {
-        Measured m = measure(i -> allocators.get(i % hosts).allocate(new AllocateRequest(handle(run, i), Origin.CALYX,
+        Measured m = measure(n, i -> allocators.get(i % hosts).allocate(new AllocateRequest(handle(run, i), Origin.CALYX,
             Set.of(IpFamily.V4), List.of(range), List.of(), deadline())).join());
         List<java.util.concurrent.CompletableFuture<?>> releases = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
+        for (int i = 0; i < n; i++) {
           releases.add(allocators.get(i % hosts).release(handle(run, i), deadline()));
         }
         releases.forEach(java.util.concurrent.CompletableFuture::join);
@@ -146,10 +157,10 @@ final class IpamBenchCommand implements Callable<Integer> {
     }
   }
 
-  private Measured benchRaw(Datastore store, String run) throws Exception {
+  private Measured benchRaw(Datastore store, String run, int n) throws Exception {
     String prefix = "/calyx/bench/" + run + "/";
     try {
-      return measure(i -> store.txn(new Txn(List.of(Compare.absent(prefix + i)), List.of(Op.put(prefix + i, new byte[Integer.getInteger("calyx.bench.rawValue", 64)]))), deadline()));
+      return measure(n, i -> store.txn(new Txn(List.of(Compare.absent(prefix + i)), List.of(Op.put(prefix + i, new byte[Integer.getInteger("calyx.bench.rawValue", 64)]))), deadline()));
     } finally {
       List<KeyValue> keys = store.list(prefix, deadline()).kvs();
       for (int i = 0; i < keys.size(); i += 100) {
@@ -171,8 +182,8 @@ final class IpamBenchCommand implements Callable<Integer> {
     void run(int i);
   }
 
-  private Measured measure(Work work) throws Exception {
-    double[] latencies = new double[count];
+  private Measured measure(int n, Work work) throws Exception {
+    double[] latencies = new double[n];
     AtomicInteger next = new AtomicInteger();
     ExecutorService pool = Executors.newFixedThreadPool(concurrency);
     long start = System.nanoTime();
@@ -180,7 +191,7 @@ final class IpamBenchCommand implements Callable<Integer> {
       List<Future<?>> workers = new ArrayList<>();
       for (int w = 0; w < concurrency; w++) {
         workers.add(pool.submit(() -> {
-          for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
+          for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
             long t = System.nanoTime();
             work.run(i);
             latencies[i] = (System.nanoTime() - t) / 1e6;
@@ -194,14 +205,14 @@ final class IpamBenchCommand implements Callable<Integer> {
     } finally {
       pool.shutdownNow();
     }
-    return new Measured(count, (System.nanoTime() - start) / 1e9, latencies);
+    return new Measured(n, (System.nanoTime() - start) / 1e9, latencies);
   }
 
   private void print(Measured ipam, Optional<Measured> rawEtcd) {
     PrintWriter out = spec.commandLine().getOut();
     if (output.json()) {
       ObjectNode o = ipam.json("allocs_per_s");
-      o.put("count", count).put("concurrency", concurrency).put("hosts", hosts);
+      o.put("count", count).put("warmup", warmup).put("concurrency", concurrency).put("hosts", hosts);
       rawEtcd.ifPresent(r -> {
         o.set("raw_etcd", r.json("txns_per_s"));
         o.put("ratio", round(ipam.perSecond() / r.perSecond()));

@@ -103,13 +103,14 @@ class CliIpamTest {
     ctl(etcd, "pool", "add", "10.84.0.0/16");
     try (EtcdDatastore store = EtcdDatastore.connect(List.of(URI.create(etcd.endpoint())))) {
       List<String> before = store.list("/calyx/", soon()).kvs().stream().map(KeyValue::key).toList();
-      CalyxCtlTest.Run bench = ctl(etcd, "ipam", "bench", "--concurrency", "4", "--count", "60", "--hosts", "2", "--raw", "-o", "json");
+      CalyxCtlTest.Run bench = ctl(etcd, "ipam", "bench", "--concurrency", "4", "--count", "60", "--hosts", "2", "--raw", "--warmup", "20", "-o", "json");
       assertThat(bench.code()).as(bench.err()).isZero();
       JsonNode j = Json.MAPPER.readTree(bench.out());
       assertThat(j.get("allocs_per_s").asDouble()).isPositive();
       assertThat(j.get("p99_ms").asDouble()).isGreaterThanOrEqualTo(j.get("p50_ms").asDouble());
       assertThat(j.get("raw_etcd").get("txns_per_s").asDouble()).isPositive();
       assertThat(j.has("ratio")).isTrue();
+      assertThat(j.get("warmup").intValue()).isEqualTo(20);
       List<String> after = store.list("/calyx/", soon()).kvs().stream().map(KeyValue::key).toList();
       assertThat(after).isEqualTo(before);
     }
