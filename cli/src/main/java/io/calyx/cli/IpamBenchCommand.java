@@ -11,7 +11,10 @@ import io.calyx.core.store.KeyValue;
 import io.calyx.core.store.Op;
 import io.calyx.core.store.Txn;
 import io.calyx.ipam.AllocateRequest;
+import io.calyx.ipam.Codec;
+import io.calyx.ipam.HandleRecord;
 import io.calyx.ipam.HostAllocator;
+import io.calyx.ipam.Keys;
 import io.calyx.ipam.Origin;
 import io.calyx.ipam.Pool;
 import io.calyx.ipam.PoolCache;
@@ -75,6 +78,12 @@ final class IpamBenchCommand implements Callable<Integer> {
       return count / seconds;
     }
 
+    /** The rounds of one side as one run: all operations over the sum of their times. */
+    static Measured of(List<Measured> rounds) {
+      return new Measured(rounds.stream().mapToInt(Measured::count).sum(), rounds.stream().mapToDouble(Measured::seconds).sum(),
+          rounds.stream().flatMapToDouble(r -> Arrays.stream(r.latenciesMs())).toArray());
+    }
+
     double percentile(double q) {
       double[] sorted = latenciesMs.clone();
       Arrays.sort(sorted);
@@ -95,6 +104,12 @@ final class IpamBenchCommand implements Callable<Integer> {
     return Math.round(v * 100) / 100.0;
   }
 
+  /**
+   * Calyx and raw etcd are measured in this many alternating rounds, so that a slow period of the disk or of
+   * the machine (etcd's fsync time on these VMs swings by a factor of two within a minute) falls on both.
+   */
+  static final int ROUNDS = 5;
+
   @Override
   public Integer call() throws Exception {
     if (concurrency < 1 || count < 1 || hosts < 1 || count > 50_000 || warmup < 0 || warmup > 50_000) {
@@ -105,21 +120,46 @@ final class IpamBenchCommand implements Callable<Integer> {
       Pools pools = new Pools(store, Clock.systemUTC());
       IpPrefix range = freeRange(pools);
       pools.add(range, Optional.of(26), Etcd.deadline());
-      Measured ipam;
-      try {
-        if (warmup > 0) {
-          // Measured first, calyx would pay for compiling the gRPC client's code and raw etcd would not.
-          benchIpam(store, run + "w", range, warmup);
-          if (raw) {
-            benchRaw(store, run + "w", warmup);
-          }
+      List<Measured> ipam = new ArrayList<>();
+      List<Measured> rawEtcd = new ArrayList<>();
+      String prefix = "/calyx/bench/" + run + "/";
+      try (PoolCache cache = PoolCache.start(store, Etcd.deadline())) {
+        List<HostAllocator> allocators = new ArrayList<>();
+        for (int h = 0; h < hosts; h++) {
+          allocators.add(new HostAllocator(store, "calyx-bench-" + run + "-" + h, cache, Clock.systemUTC()));
         }
-        ipam = benchIpam(store, run, range, count);
+        Work allocate = i -> allocators.get(i % hosts).allocate(new AllocateRequest(handle(run, i), Origin.CALYX,
+            Set.of(IpFamily.V4), List.of(range), List.of(), deadline())).join();
+        Work put = i -> store.txn(new Txn(List.of(Compare.absent(prefix + i)),
+            List.of(Op.put(prefix + i, new byte[Integer.getInteger("calyx.bench.rawValue", 64)]))), deadline());
+        try {
+          // Unmeasured first: measured first, calyx would pay for compiling the gRPC client's code and raw
+          // etcd would not. Warm-up handles and keys come after the measured ones (index count and up).
+          measure(count, count + warmup, allocate);
+          release(allocators, run, count, count + warmup);
+          if (raw) {
+            measure(count, count + warmup, put);
+          }
+          for (int round = 0; round < ROUNDS; round++) {
+            int from = count * round / ROUNDS;
+            int to = count * (round + 1) / ROUNDS;
+            if (to > from) {
+              ipam.add(measure(from, to, allocate));
+              if (raw) {
+                rawEtcd.add(measure(from, to, put));
+              }
+            }
+          }
+          verify(store, run);
+          release(allocators, run, 0, count);
+        } finally {
+          allocators.forEach(HostAllocator::close);
+          deleteRaw(store, prefix);
+        }
       } finally {
         pools.delete(range, Etcd.deadline());
       }
-      Optional<Measured> rawEtcd = raw ? Optional.of(benchRaw(store, run, count)) : Optional.empty();
-      print(ipam, rawEtcd);
+      print(Measured.of(ipam), raw ? Optional.of(Measured.of(rawEtcd)) : Optional.empty());
     }
     return 0;
   }
@@ -136,36 +176,38 @@ final class IpamBenchCommand implements Callable<Integer> {
     throw new UserError("198.18.0.0/15 (the benchmarking range) overlaps existing pools: cannot run the benchmark here");
   }
 
-  private Measured benchIpam(Datastore store, String run, IpPrefix range, int n) throws Exception {
-    try (PoolCache cache = PoolCache.start(store, Etcd.deadline())) {
-      List<HostAllocator> allocators = new ArrayList<>();
-      for (int h = 0; h < hosts; h++) {
-        allocators.add(new HostAllocator(store, "calyx-bench-" + run + "-" + h, cache, Clock.systemUTC()));
-      }
-      try {
-        Measured m = measure(n, i -> allocators.get(i % hosts).allocate(new AllocateRequest(handle(run, i), Origin.CALYX,
-            Set.of(IpFamily.V4), List.of(range), List.of(), deadline())).join());
-        List<java.util.concurrent.CompletableFuture<?>> releases = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-          releases.add(allocators.get(i % hosts).release(handle(run, i), deadline()));
-        }
-        releases.forEach(java.util.concurrent.CompletableFuture::join);
-        return m;
-      } finally {
-        allocators.forEach(HostAllocator::close);
-      }
+  /**
+   * Every measured allocation must be in etcd, each with its own address: a benchmark that counted answers
+   * without writes, or addresses handed out twice, would be worse than none.
+   */
+  private void verify(Datastore store, String run) {
+    List<KeyValue> records = store.list(Keys.HANDLES + "calyx-bench:" + run + "-", deadline()).kvs();
+    long measured = records.stream().map(Codec::decodeHandle).filter(r -> index(r.handle()) < count).count();
+    long addresses = records.stream().map(Codec::decodeHandle).filter(r -> index(r.handle()) < count)
+        .flatMap(r -> r.ips().stream().map(HandleRecord.AssignedIp::ip)).distinct().count();
+    if (measured != count || addresses != count) {
+      throw new UserError("benchmark invalid: " + measured + " of " + count + " measured allocations are in etcd, with "
+          + addresses + " distinct addresses");
     }
   }
 
-  private Measured benchRaw(Datastore store, String run, int n) throws Exception {
-    String prefix = "/calyx/bench/" + run + "/";
-    try {
-      return measure(n, i -> store.txn(new Txn(List.of(Compare.absent(prefix + i)), List.of(Op.put(prefix + i, new byte[Integer.getInteger("calyx.bench.rawValue", 64)]))), deadline()));
-    } finally {
-      List<KeyValue> keys = store.list(prefix, deadline()).kvs();
-      for (int i = 0; i < keys.size(); i += 100) {
-        store.txn(new Txn(List.of(), keys.subList(i, Math.min(keys.size(), i + 100)).stream().map(k -> Op.delete(k.key())).toList()), deadline());
-      }
+  private static int index(HandleId handle) {
+    String id = handle.containerId().value();
+    return Integer.parseInt(id.substring(id.lastIndexOf('-') + 1));
+  }
+
+  private void release(List<HostAllocator> allocators, String run, int from, int to) {
+    List<java.util.concurrent.CompletableFuture<?>> releases = new ArrayList<>();
+    for (int i = from; i < to; i++) {
+      releases.add(allocators.get(i % hosts).release(handle(run, i), deadline()));
+    }
+    releases.forEach(java.util.concurrent.CompletableFuture::join);
+  }
+
+  private static void deleteRaw(Datastore store, String prefix) {
+    List<KeyValue> keys = store.list(prefix, deadline()).kvs();
+    for (int i = 0; i < keys.size(); i += 100) {
+      store.txn(new Txn(List.of(), keys.subList(i, Math.min(keys.size(), i + 100)).stream().map(k -> Op.delete(k.key())).toList()), deadline());
     }
   }
 
@@ -182,7 +224,9 @@ final class IpamBenchCommand implements Callable<Integer> {
     void run(int i);
   }
 
-  private Measured measure(int n, Work work) throws Exception {
+  /** Runs {@code work} for items {@code from} (inclusive) to {@code to} with {@code concurrency} workers. */
+  private Measured measure(int from, int to, Work work) throws Exception {
+    int n = to - from;
     double[] latencies = new double[n];
     AtomicInteger next = new AtomicInteger();
     ExecutorService pool = Executors.newFixedThreadPool(concurrency);
@@ -193,7 +237,7 @@ final class IpamBenchCommand implements Callable<Integer> {
         workers.add(pool.submit(() -> {
           for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
             long t = System.nanoTime();
-            work.run(i);
+            work.run(from + i);
             latencies[i] = (System.nanoTime() - t) / 1e6;
           }
           return null;
@@ -223,8 +267,8 @@ final class IpamBenchCommand implements Callable<Integer> {
     out.printf("calyx ipam: allocs_per_s=%.1f p50_ms=%.2f p99_ms=%.2f (%d allocations, concurrency %d, %d host%s)%n",
         ipam.perSecond(), ipam.percentile(50), ipam.percentile(99), count, concurrency, hosts, hosts == 1 ? "" : "s");
     rawEtcd.ifPresent(r -> {
-      out.printf("raw etcd:   txns_per_s=%.1f p50_ms=%.2f p99_ms=%.2f (put-if-absent, one key each, same client)%n",
-          r.perSecond(), r.percentile(50), r.percentile(99));
+      out.printf("raw etcd:   txns_per_s=%.1f p50_ms=%.2f p99_ms=%.2f (put-if-absent, one key each, same client; %d rounds alternating with calyx)%n",
+          r.perSecond(), r.percentile(50), r.percentile(99), ROUNDS);
       out.printf("ratio:      %.2f (calyx / raw)%n", ipam.perSecond() / r.perSecond());
     });
   }

@@ -101,8 +101,10 @@ public final class EtcdDatastore implements Datastore {
       // jetcd would otherwise speak plaintext to an https endpoint and fail with an unreadable frame error.
       builder.sslContext(EtcdTls.defaultTrust());
     }
-    ScheduledExecutorService deadlineTimer = Executors.newSingleThreadScheduledExecutor(
+    java.util.concurrent.ScheduledThreadPoolExecutor deadlineTimer = new java.util.concurrent.ScheduledThreadPoolExecutor(1,
         Thread.ofPlatform().name("etcd-deadlines").daemon(true).factory());
+    // Nearly every call answers long before its deadline: drop its timer then, not when it would have fired.
+    deadlineTimer.setRemoveOnCancelPolicy(true);
     return new EtcdDatastore(builder.build(), endpoints.toString(), executor, deadlineTimer);
   }
 
