@@ -171,7 +171,7 @@ public final class Agent implements AutoCloseable {
     RouteSync routes = new RouteSync(store, config.nodeName(), new NetlinkRouteTable(netlink), ROUTE_RESYNC_EVERY, clock).start();
     EndpointRecovery recovery = plugin.recovery();
     Maintenance recovering = new Maintenance("recovery", recovery::run, RECOVERY_EVERY, RETRY).start();
-    List<AutoCloseable> jobs = new java.util.ArrayList<>(List.of(heartbeat, routes, recovering, policy));
+    List<AutoCloseable> jobs = new java.util.ArrayList<>(List.of(heartbeat, routes, recovering, policy, plugin));
     if (mesos.isPresent()) {
       AgentConfig.Reclaim r = config.reclaim().orElseThrow();
       Reclaimer reclaimer = new Reclaimer(Reclaimer.fromMesos(mesos.get(), new CniCheckpointDir(r.cniDir())), new LeakTracker(r.grace()),

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class AgentMainTest {
   private static String[] result(String... args) {
@@ -35,8 +37,10 @@ class AgentMainTest {
   }
 
   @Test
-  void unusableSocketDirectoryExits1() {
-    String[] r = result("--etcd-endpoints", "http://127.0.0.1:2379", "--socket", "/proc/calyx/agent.sock", "--state-dir", "/tmp/calyx-agent-main-test");
+  void unusableSocketDirectoryExits1(@TempDir Path temp) {
+    // The state directory is created before the socket path fails the start: a temporary one, so none is left.
+    String[] r = result("--etcd-endpoints", "http://127.0.0.1:2379", "--socket", "/proc/calyx/agent.sock", "--state-dir",
+        temp.resolve("state").toString());
     assertThat(r[0]).isEqualTo("1");
     assertThat(r[1].lines()).hasSize(1);
     assertThat(r[1]).startsWith("calyx-agent: ");

@@ -130,6 +130,19 @@ class NetlinkKernelTest {
   }
 
   @Test
+  void aLinkIsSetDownAndUpByNameInOneRequest(NetnsFactory factory) throws Exception {
+    try (Pair p = pair(factory)) {
+      p.hostNl().addVeth("calitest3", Optional.empty(), OptionalInt.empty(), "eth0", p.containerFd(), OptionalInt.empty());
+      assertThat(p.hostNl().setUp("calitest3", true)).isTrue();
+      assertThat(p.hostNl().link("calitest3").orElseThrow().up()).isTrue();
+      assertThat(p.hostNl().setUp("calitest3", false)).isTrue();
+      assertThat(p.hostNl().link("calitest3").orElseThrow().up()).isFalse();
+      assertThat(p.hostNl().setUp("calinothere", false)).isFalse();
+      p.hostNl().deleteLink("calitest3");
+    }
+  }
+
+  @Test
   void largeDumpsArriveWhole(NetnsFactory factory) throws Exception {
     try (Pair p = pair(factory)) {
       p.hostNl().addVeth("calitest2", Optional.empty(), OptionalInt.empty(), "eth0", p.containerFd(), OptionalInt.empty());

@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * netns if need be; when the datastore is down it journals the release and still succeeds. Requests for
  * one container interface are serialised.
  */
-public final class CalyxHandler implements CniHandler {
+public final class CalyxHandler implements CniHandler, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CalyxHandler.class);
 
   private final AddressManager addresses;
@@ -79,6 +79,15 @@ public final class CalyxHandler implements CniHandler {
     } catch (KeyedLocks.LockTimeoutException e) {
       throw new CniException(CniException.TRY_AGAIN_LATER, "another request for " + handle + " is still running", "");
     }
+  }
+
+  /**
+   * Stops the veth reaper. Deletions still waiting are left to the next start's recovery, which removes
+   * calyx veths that no endpoint record names.
+   */
+  @Override
+  public void close() {
+    reaper.close();
   }
 
   /** Recovery of this node's endpoints against the kernel, sharing this handler's locks. */

@@ -131,14 +131,7 @@ public final class NetlinkDataplane implements Dataplane {
 
   @Override
   public boolean cutOff(String hostVeth) {
-    return hosts.with(host -> {
-      Optional<Link> outer = host.link(hostVeth);
-      if (outer.isEmpty()) {
-        return false;
-      }
-      host.setUp(outer.get().index(), false, hostVeth);
-      return true;
-    });
+    return hosts.with(host -> host.setUp(hostVeth, false));
   }
 
   @Override

@@ -153,6 +153,21 @@ class CalyxHandlerTest {
     assertThat(handler.vethsPendingRemoval()).isZero();
   }
 
+  /** A closed handler (the agent stopping) leaves a DEL's veth to the next start's recovery. */
+  @Test
+  void aClosedHandlerStopsItsReaper() throws Exception {
+    Scripted addresses = new Scripted(Optional.of(holding("10.0.0.5")), holding("10.0.0.5"));
+    CalyxHandler handler = handler(addresses);
+    handler.add(add());
+    handler.close();
+    handler.del(new io.calyx.cni.service.DelRequest(ATTACHMENT, Optional.of("/var/run/netns/test"), add().conf(), add().deadline()));
+    String veth = VethNames.hostSide(HANDLE);
+    assertThat(dataplane.events).contains("cutOff " + veth);
+    Thread.sleep(300);
+    assertThat(dataplane.tornDown).isEmpty();
+    assertThat(handler.vethsPendingRemoval()).isEqualTo(1);
+  }
+
   @Test
   void aCancelledRemovalNeverTouchesTheVethAnAddRecreated() throws Exception {
     KeyedLocks locks = new KeyedLocks();
