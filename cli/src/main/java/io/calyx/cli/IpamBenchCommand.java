@@ -181,10 +181,10 @@ final class IpamBenchCommand implements Callable<Integer> {
    * without writes, or addresses handed out twice, would be worse than none.
    */
   private void verify(Datastore store, String run) {
-    List<KeyValue> records = store.list(Keys.HANDLES + "calyx-bench:" + run + "-", deadline()).kvs();
-    long measured = records.stream().map(Codec::decodeHandle).filter(r -> index(r.handle()) < count).count();
-    long addresses = records.stream().map(Codec::decodeHandle).filter(r -> index(r.handle()) < count)
-        .flatMap(r -> r.ips().stream().map(HandleRecord.AssignedIp::ip)).distinct().count();
+    List<HandleRecord> records = store.list(Keys.HANDLES + "calyx-bench:" + run + "-", deadline()).kvs().stream()
+        .map(Codec::decodeHandle).filter(r -> index(r.handle()) < count).toList();
+    long measured = records.size();
+    long addresses = records.stream().flatMap(r -> r.ips().stream().map(HandleRecord.AssignedIp::ip)).distinct().count();
     if (measured != count || addresses != count) {
       throw new UserError("benchmark invalid: " + measured + " of " + count + " measured allocations are in etcd, with "
           + addresses + " distinct addresses");
