@@ -100,7 +100,10 @@ public record EtcdTls(Path caCert, Path cert, Path key) {
     }
   }
 
-  /** Reads a PKCS#8 or PKCS#1 (RSA) PEM key; anything else (encrypted, SEC1 EC) is refused with the fix. */
+  /**
+   * Reads a PKCS#8, PKCS#1 (RSA) or SEC1 (EC) PEM key, the forms cfssl and openssl write; anything else
+   * (an encrypted key) is refused with the command that converts it.
+   */
   static PrivateKey privateKey(Path file) {
     String flag = "--etcd-key";
     String pem;
@@ -117,6 +120,8 @@ public record EtcdTls(Path caCert, Path cert, Path key) {
     byte[] pkcs8 = switch (m.group(1)) {
       case "PRIVATE KEY" -> der;
       case "RSA PRIVATE KEY" -> Der.rsaPkcs1ToPkcs8(der);
+      case "EC PRIVATE KEY" -> Der.ecSec1ToPkcs8(der).orElseThrow(() -> new InvalidValueException(flag,
+          InvalidValueException.quote(file.toString()) + " is not a readable EC private key (SEC1 with its named curve)"));
       default -> throw new InvalidValueException(flag, InvalidValueException.quote(file.toString()) + " is a " + m.group(1)
           + "; convert it with: openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.pk8");
     };
@@ -130,21 +135,80 @@ public record EtcdTls(Path caCert, Path cert, Path key) {
     throw new InvalidValueException(flag, InvalidValueException.quote(file.toString()) + " is not an RSA, EC or Ed25519 private key");
   }
 
-  /** The little DER it takes to wrap a PKCS#1 RSA key into PKCS#8 (no ASN.1 library for 20 bytes). */
+  /**
+   * The little DER it takes to wrap a PKCS#1 RSA or a SEC1 EC key into PKCS#8 (no ASN.1 library for a few
+   * dozen bytes).
+   */
   static final class Der {
     private static final byte[] RSA_ALGORITHM = {
       0x30, 0x0d, 0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00};
+    /** OID 1.2.840.10045.2.1, id-ecPublicKey. */
+    private static final byte[] EC_PUBLIC_KEY = {0x06, 0x07, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x02, 0x01};
+    private static final byte[] VERSION_0 = {0x02, 0x01, 0x00};
 
     private Der() {}
 
     static byte[] rsaPkcs1ToPkcs8(byte[] pkcs1) {
-      byte[] version = {0x02, 0x01, 0x00};
-      byte[] octets = tlv(0x04, pkcs1);
-      byte[] body = new byte[version.length + RSA_ALGORITHM.length + octets.length];
-      System.arraycopy(version, 0, body, 0, version.length);
-      System.arraycopy(RSA_ALGORITHM, 0, body, version.length, RSA_ALGORITHM.length);
-      System.arraycopy(octets, 0, body, version.length + RSA_ALGORITHM.length, octets.length);
-      return tlv(0x30, body);
+      return tlv(0x30, concat(VERSION_0, RSA_ALGORITHM, tlv(0x04, pkcs1)));
+    }
+
+    /**
+     * SEC1 {@code ECPrivateKey ::= SEQUENCE { version, privateKey OCTET STRING, [0] namedCurve OID, [1]
+     * publicKey }} into PKCS#8, whose algorithm identifier needs the curve; empty when {@code sec1} is not
+     * such a sequence or names no curve.
+     */
+    static java.util.Optional<byte[]> ecSec1ToPkcs8(byte[] sec1) {
+      try {
+        int[] seq = header(sec1, 0);
+        if (sec1[0] != 0x30 || seq[0] + seq[1] != sec1.length) {
+          return java.util.Optional.empty();
+        }
+        for (int at = seq[0]; at < sec1.length; ) {
+          int[] child = header(sec1, at);
+          if ((sec1[at] & 0xff) == 0xa0) {
+            byte[] curve = java.util.Arrays.copyOfRange(sec1, child[0], child[0] + child[1]);
+            if (curve.length == 0 || curve[0] != 0x06) {
+              return java.util.Optional.empty();
+            }
+            return java.util.Optional.of(tlv(0x30, concat(VERSION_0, tlv(0x30, concat(EC_PUBLIC_KEY, curve)), tlv(0x04, sec1))));
+          }
+          at = child[0] + child[1];
+        }
+        return java.util.Optional.empty();
+      } catch (ArrayIndexOutOfBoundsException e) {
+        return java.util.Optional.empty();
+      }
+    }
+
+    /** The offset of the value of the TLV at {@code at} and its length. */
+    private static int[] header(byte[] der, int at) {
+      int first = der[at + 1] & 0xff;
+      if (first < 0x80) {
+        if (at + 2 + first > der.length) {
+          throw new ArrayIndexOutOfBoundsException("DER value past the end");
+        }
+        return new int[] {at + 2, first};
+      }
+      int n = first & 0x7f;
+      if (n == 0 || n > 3) {
+        throw new ArrayIndexOutOfBoundsException("unsupported DER length");
+      }
+      int length = 0;
+      for (int i = 0; i < n; i++) {
+        length = (length << 8) | (der[at + 2 + i] & 0xff);
+      }
+      if (at + 2 + n + length > der.length) {
+        throw new ArrayIndexOutOfBoundsException("DER value past the end");
+      }
+      return new int[] {at + 2 + n, length};
+    }
+
+    private static byte[] concat(byte[]... parts) {
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      for (byte[] p : parts) {
+        out.writeBytes(p);
+      }
+      return out.toByteArray();
     }
 
     private static byte[] tlv(int tag, byte[] value) {

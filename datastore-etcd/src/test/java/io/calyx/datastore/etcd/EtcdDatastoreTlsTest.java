@@ -60,6 +60,14 @@ class EtcdDatastoreTlsTest {
   }
 
   @Test
+  void sec1EcKeyAsOpensslEcparamWritesItWorksToo() {
+    try (EtcdDatastore store = EtcdDatastore.connect(endpoints(),
+        Optional.of(new EtcdTls(certs.caCert(), certs.clientEcCert(), certs.clientEcKeySec1())))) {
+      assertThat(store.list("/tls/", soon()).kvs()).isNotNull();
+    }
+  }
+
+  @Test
   void certificateOfAnotherCaIsRefusedByEtcd() {
     try (EtcdDatastore store = EtcdDatastore.connect(endpoints(),
         Optional.of(new EtcdTls(certs.caCert(), certs.strangerCert(), certs.strangerKey())))) {
@@ -93,5 +101,32 @@ class EtcdDatastoreTlsTest {
         .isInstanceOf(InvalidValueException.class).hasMessageStartingWith("--etcd-cacert: ");
     assertThatThrownBy(() -> new EtcdTls(certs.caCert(), certs.dir().resolve("missing.pem"), certs.clientKey()).sslContext())
         .isInstanceOf(InvalidValueException.class).hasMessageStartingWith("--etcd-cert: ");
+    // An EC key whose DER is cut short, and one without its curve: a clear refusal, never a stack trace.
+    byte[] sec1 = java.util.Base64.getMimeDecoder().decode(Files.readString(certs.clientEcKeySec1())
+        .replaceAll("-----[A-Z ]+-----", "").strip());
+    for (byte[] broken : java.util.List.of(java.util.Arrays.copyOf(sec1, sec1.length / 2), withoutCurve(sec1))) {
+      Path key = Files.writeString(certs.dir().resolve("broken-ec.pem"), "-----BEGIN EC PRIVATE KEY-----\n"
+          + java.util.Base64.getMimeEncoder().encodeToString(broken) + "\n-----END EC PRIVATE KEY-----\n");
+      assertThatThrownBy(() -> new EtcdTls(certs.caCert(), certs.clientEcCert(), key).sslContext())
+          .isInstanceOf(InvalidValueException.class).hasMessageStartingWith("--etcd-key: ").hasMessageContaining("(SEC1 with its named curve)");
+    }
+  }
+
+  /** The SEC1 sequence with its [0] (named curve) element dropped; openssl writes it right after the key octets. */
+  private static byte[] withoutCurve(byte[] sec1) {
+    int at = 2 + (sec1[1] & 0x80) / 0x80 * (sec1[1] & 0x7f); // past the outer header
+    at += 3; // version INTEGER 1
+    at += 2 + (sec1[at + 1] & 0xff); // the private key OCTET STRING
+    int curveLength = 2 + (sec1[at + 1] & 0xff);
+    java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+    int start = 2 + (sec1[1] & 0x80) / 0x80 * (sec1[1] & 0x7f);
+    body.write(sec1, start, at - start);
+    body.write(sec1, at + curveLength, sec1.length - at - curveLength);
+    byte[] b = body.toByteArray();
+    byte[] out = new byte[2 + b.length];
+    out[0] = 0x30;
+    out[1] = (byte) b.length;
+    System.arraycopy(b, 0, out, 2, b.length);
+    return out;
   }
 }
