@@ -120,19 +120,17 @@ final class IpamBenchCommand implements Callable<Integer> {
       Pools pools = new Pools(store, Clock.systemUTC());
       IpPrefix range = freeRange(pools);
       pools.add(range, Optional.of(26), Etcd.deadline());
-      List<Measured> ipam = new ArrayList<>();
-      List<Measured> rawEtcd = new ArrayList<>();
-      String prefix = "/calyx/bench/" + run + "/";
       try (PoolCache cache = PoolCache.start(store, Etcd.deadline())) {
         List<HostAllocator> allocators = new ArrayList<>();
         for (int h = 0; h < hosts; h++) {
           allocators.add(new HostAllocator(store, "calyx-bench-" + run + "-" + h, cache, Clock.systemUTC()));
         }
-        Work allocate = i -> allocators.get(i % hosts).allocate(new AllocateRequest(handle(run, i), Origin.CALYX,
-            Set.of(IpFamily.V4), List.of(range), List.of(), deadline())).join();
-        Work put = i -> store.txn(new Txn(List.of(Compare.absent(prefix + i)),
-            List.of(Op.put(prefix + i, new byte[Integer.getInteger("calyx.bench.rawValue", 64)]))), deadline());
+        String prefix = "/calyx/bench/" + run + "/";
         try {
+          Work allocate = i -> allocators.get(i % hosts).allocate(new AllocateRequest(handle(run, i), Origin.CALYX,
+              Set.of(IpFamily.V4), List.of(range), List.of(), deadline())).join();
+          Work put = i -> store.txn(new Txn(List.of(Compare.absent(prefix + i)),
+              List.of(Op.put(prefix + i, new byte[Integer.getInteger("calyx.bench.rawValue", 64)]))), deadline());
           // Unmeasured first: measured first, calyx would pay for compiling the gRPC client's code and raw
           // etcd would not. Warm-up handles and keys come after the measured ones (index count and up).
           measure(count, count + warmup, allocate);
@@ -140,18 +138,10 @@ final class IpamBenchCommand implements Callable<Integer> {
           if (raw) {
             measure(count, count + warmup, put);
           }
-          for (int round = 0; round < ROUNDS; round++) {
-            int from = count * round / ROUNDS;
-            int to = count * (round + 1) / ROUNDS;
-            if (to > from) {
-              ipam.add(measure(from, to, allocate));
-              if (raw) {
-                rawEtcd.add(measure(from, to, put));
-              }
-            }
-          }
+          List<List<Measured>> rounds = alternate(allocate, raw ? Optional.of(put) : Optional.empty());
           verify(store, run);
           release(allocators, run, 0, count);
+          print(Measured.of(rounds.get(0)), raw ? Optional.of(Measured.of(rounds.get(1))) : Optional.empty());
         } finally {
           allocators.forEach(HostAllocator::close);
           deleteRaw(store, prefix);
@@ -159,9 +149,25 @@ final class IpamBenchCommand implements Callable<Integer> {
       } finally {
         pools.delete(range, Etcd.deadline());
       }
-      print(Measured.of(ipam), raw ? Optional.of(Measured.of(rawEtcd)) : Optional.empty());
     }
     return 0;
+  }
+
+  /** Items 0 to count in {@link #ROUNDS} rounds, each through calyx and then raw etcd; the rounds of each. */
+  private List<List<Measured>> alternate(Work calyx, Optional<Work> rawEtcd) throws Exception {
+    List<Measured> ours = new ArrayList<>();
+    List<Measured> theirs = new ArrayList<>();
+    for (int round = 0; round < ROUNDS; round++) {
+      int from = count * round / ROUNDS;
+      int to = count * (round + 1) / ROUNDS;
+      if (to > from) {
+        ours.add(measure(from, to, calyx));
+        if (rawEtcd.isPresent()) {
+          theirs.add(measure(from, to, rawEtcd.get()));
+        }
+      }
+    }
+    return List.of(ours, theirs);
   }
 
   /** A /16 of the benchmarking range that overlaps no pool. */
