@@ -60,7 +60,7 @@ final class AgentProcess implements AutoCloseable {
       return List.of(Path.of(tree, "bin", "calyx-agent").toString());
     }
     return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
-        "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:CompileThresholdScaling=0.05", "-Xmx256m", "-cp", System.getProperty("java.class.path"), AgentMain.class.getName());
+        "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:CompileThresholdScaling=0.05", "-Xmx256m", "-Xmn32m", "-cp", System.getProperty("java.class.path"), AgentMain.class.getName());
   }
 
   /** Starts the agent and waits (at most 60 s) until its socket accepts connections. */
