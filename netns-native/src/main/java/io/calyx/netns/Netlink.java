@@ -181,15 +181,10 @@ public final class Netlink implements AutoCloseable {
   }
 
   /**
-   * {@code ip link add NAME [address MAC] [mtu MTU] type veth peer name PEER netns NS}: the peer is created
-   * directly inside the namespace of {@code peerNsFd} (no move afterwards, which costs the kernel an RCU
-   * grace period).
+   * {@code ip link add NAME [address MAC] [mtu MTU] type veth peer name PEER [address PEERMAC] netns NS}: the
+   * peer is created directly inside the namespace of {@code peerNsFd} (no move afterwards, which costs the
+   * kernel an RCU grace period); without {@code peerMac} the kernel picks a random one.
    */
-  public void addVeth(String name, Optional<String> mac, OptionalInt mtu, String peerName, int peerNsFd, OptionalInt peerMtu) {
-    addVeth(name, mac, mtu, peerName, peerNsFd, Optional.empty(), peerMtu);
-  }
-
-  /** As above, the peer with the MAC {@code peerMac} (else the kernel picks a random one). */
   public void addVeth(String name, Optional<String> mac, OptionalInt mtu, String peerName, int peerNsFd, Optional<String> peerMac,
       OptionalInt peerMtu) {
     NlRequest r = new NlRequest(Rtnl.RTM_NEWLINK, Rtnl.NLM_F_CREATE | Rtnl.NLM_F_EXCL | Rtnl.NLM_F_ACK)

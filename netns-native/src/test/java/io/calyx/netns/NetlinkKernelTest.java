@@ -71,17 +71,18 @@ class NetlinkKernelTest {
   @Test
   void vethPeerIsCreatedDirectlyInTheOtherNamespace(NetnsFactory factory) throws Exception {
     try (Pair p = pair(factory)) {
-      p.hostNl().addVeth("calitest0", Optional.of("ee:ee:ee:ee:ee:ee"), OptionalInt.of(1400), "eth0", p.containerFd(), OptionalInt.of(1400));
+      p.hostNl().addVeth("calitest0", Optional.of("ee:ee:ee:ee:ee:ee"), OptionalInt.of(1400), "eth0", p.containerFd(),
+          Optional.of("0a:11:22:33:44:55"), OptionalInt.of(1400));
       Link host = p.hostNl().link("calitest0").orElseThrow();
       assertThat(host.mac()).isEqualTo("ee:ee:ee:ee:ee:ee");
       assertThat(host.kind()).isEqualTo("veth");
       assertThat(host.mtu()).isEqualTo(1400);
       JsonNode peer = ipJson(p.container(), "link", "show", "eth0");
       assertThat(peer.get(0).get("mtu").asInt()).isEqualTo(1400);
-      assertThat(p.containerNl().link("eth0").orElseThrow().mac()).isEqualTo(peer.get(0).get("address").asText());
+      assertThat(p.containerNl().link("eth0").orElseThrow().mac()).isEqualTo(peer.get(0).get("address").asText()).isEqualTo("0a:11:22:33:44:55");
       assertThat(ipJson(p.host(), "link", "show", "calitest0").get(0).get("address").asText()).isEqualTo("ee:ee:ee:ee:ee:ee");
 
-      assertThatThrownBy(() -> p.hostNl().addVeth("calitest0", Optional.empty(), OptionalInt.empty(), "eth1", p.containerFd(), OptionalInt.empty()))
+      assertThatThrownBy(() -> p.hostNl().addVeth("calitest0", Optional.empty(), OptionalInt.empty(), "eth1", p.containerFd(), Optional.empty(), OptionalInt.empty()))
           .isInstanceOf(NativeException.class)
           .hasMessage("RTM_NEWLINK veth calitest0: File exists (EEXIST)");
 
@@ -94,7 +95,7 @@ class NetlinkKernelTest {
   @Test
   void addressesRoutesAndNeighboursMatchIp(NetnsFactory factory) throws Exception {
     try (Pair p = pair(factory)) {
-      p.hostNl().addVeth("calitest1", Optional.of("ee:ee:ee:ee:ee:ee"), OptionalInt.empty(), "eth0", p.containerFd(), OptionalInt.empty());
+      p.hostNl().addVeth("calitest1", Optional.of("ee:ee:ee:ee:ee:ee"), OptionalInt.empty(), "eth0", p.containerFd(), Optional.empty(), OptionalInt.empty());
       Link eth0 = p.containerNl().link("eth0").orElseThrow();
       IpPrefix ip = IpPrefix.parse("t", "10.99.3.17/32");
       IpAddress gw = IpAddress.parse("t", "169.254.1.1");
@@ -132,7 +133,7 @@ class NetlinkKernelTest {
   @Test
   void aLinkIsSetDownAndUpByNameInOneRequest(NetnsFactory factory) throws Exception {
     try (Pair p = pair(factory)) {
-      p.hostNl().addVeth("calitest3", Optional.empty(), OptionalInt.empty(), "eth0", p.containerFd(), OptionalInt.empty());
+      p.hostNl().addVeth("calitest3", Optional.empty(), OptionalInt.empty(), "eth0", p.containerFd(), Optional.empty(), OptionalInt.empty());
       assertThat(p.hostNl().setUp("calitest3", true)).isTrue();
       assertThat(p.hostNl().link("calitest3").orElseThrow().up()).isTrue();
       assertThat(p.hostNl().setUp("calitest3", false)).isTrue();
@@ -145,7 +146,7 @@ class NetlinkKernelTest {
   @Test
   void largeDumpsArriveWhole(NetnsFactory factory) throws Exception {
     try (Pair p = pair(factory)) {
-      p.hostNl().addVeth("calitest2", Optional.empty(), OptionalInt.empty(), "eth0", p.containerFd(), OptionalInt.empty());
+      p.hostNl().addVeth("calitest2", Optional.empty(), OptionalInt.empty(), "eth0", p.containerFd(), Optional.empty(), OptionalInt.empty());
       Link link = p.hostNl().link("calitest2").orElseThrow();
       p.hostNl().setUp(link.index(), true, "calitest2");
       for (int i = 0; i < 600; i++) {
