@@ -120,7 +120,8 @@ public final class CalyxHandler implements CniHandler, AutoCloseable {
         hostPrefixes(rec), r.spec().groups(), r.spec().labels(), r.netns(), created);
     RecordCompanion companion = new RecordCompanion(rec -> endpoints.putOp(endpointOf.apply(rec)));
     CompletableFuture<HandleRecord> committed = addresses.allocate(new AllocateRequest(handle, Origin.CALYX, families(r.conf()),
-        r.conf().ipam().pools(), requested(r), r.deadline()), companion);
+        r.conf().ipam().pools(), requested(r), r.deadline()), companion)
+        .exceptionallyCompose(err -> committedAfterAll(handle, err, r.deadline()));
     committed.whenComplete((rec, err) -> {
       if (err != null) {
         companion.plan.completeExceptionally(err);
@@ -180,6 +181,35 @@ public final class CalyxHandler implements CniHandler, AutoCloseable {
           ms(marks[3], t0), ms(System.nanoTime(), t0));
     }
     return result(r, wired, hostPrefixes(rec));
+  }
+
+  /**
+   * An allocation that failed as "unavailable" may have committed all the same (the connection broke after
+   * the transaction reached etcd). Mesos does not retry an ADD, so rather than fail the container for a
+   * blip, the handle is read back once within what is left of the budget: if the allocation is there, it is
+   * this ADD's (same network, container and interface), and the ADD goes on with it. A read, never a second
+   * write; any other outcome keeps the original error.
+   */
+  private CompletableFuture<HandleRecord> committedAfterAll(HandleId handle, Throwable err, Deadline deadline) {
+    Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
+    boolean unavailable = cause instanceof DatastoreUnavailableException
+        || cause instanceof CniException c && c.code() == CniException.TRY_AGAIN_LATER;
+    if (!unavailable || deadline.expired()) {
+      return CompletableFuture.failedFuture(cause);
+    }
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        Optional<HandleRecord> found = addresses.find(handle, deadline);
+        if (found.isPresent()) {
+          LOG.info("ADD {}: the allocation committed although its answer was lost ({}); going on with {}", handle,
+              cause.getMessage(), found.get().ips());
+          return found.get();
+        }
+      } catch (RuntimeException e) {
+        cause.addSuppressed(e);
+      }
+      throw new java.util.concurrent.CompletionException(cause);
+    }, VIRTUAL);
   }
 
   private static String ms(long mark, long t0) {

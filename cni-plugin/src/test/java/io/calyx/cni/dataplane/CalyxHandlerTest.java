@@ -115,6 +115,29 @@ class CalyxHandlerTest {
     assertThat(storedEndpoint()).isPresent();
   }
 
+  /** Mesos does not retry an ADD: an allocation that committed although its answer was lost is found again. */
+  @Test
+  void anAllocationWhoseAnswerWasLostIsReadBackAndTheAddSucceeds() {
+    Scripted addresses = new Scripted(Optional.of(holding("10.0.0.5")), holding("10.0.0.5"));
+    addresses.answerLost = true;
+    Result result = handler(addresses).add(add());
+    assertThat(address(result)).isEqualTo("10.0.0.5");
+    assertThat(dataplane.tornDown).isEmpty();
+    assertThat(addresses.released).isEmpty();
+    assertThat(storedEndpoint()).hasValueSatisfying(e -> assertThat(e.ips()).containsExactly(IpPrefix.host(IpAddress.parse("ip", "10.0.0.5"))));
+  }
+
+  @Test
+  void anUnavailableAllocationThatIsNotThereFailsWithCode11AndUndoesEverything() {
+    Scripted addresses = new Scripted(Optional.of(holding("10.0.0.5")), holding("10.0.0.5"));
+    addresses.answerLost = true;
+    addresses.findable = false;
+    assertThatThrownBy(() -> handler(addresses).add(add())).isInstanceOfSatisfying(CniException.class,
+        e -> assertThat(e.code()).isEqualTo(CniException.TRY_AGAIN_LATER));
+    assertThat(dataplane.tornDown).contains(VethNames.hostSide(HANDLE));
+    assertThat(policy.removed).containsExactly(HANDLE);
+  }
+
   @Test
   void aCommitThatFailsAfterThePlanUndoesTheWiringAndThePolicy() {
     Scripted addresses = new Scripted(Optional.of(holding("10.0.0.5")), null);
@@ -208,6 +231,10 @@ class CalyxHandlerTest {
     private final HandleRecord committed;
     int alongsideWrites;
     final List<HandleId> released = new CopyOnWriteArrayList<>();
+    /** The transaction is made, but its answer is lost: the allocation fails as unavailable. */
+    boolean answerLost;
+    /** Whether {@link #find} sees the allocation. */
+    boolean findable = true;
 
     Scripted(Optional<HandleRecord> plan, HandleRecord committed) {
       this.plan = plan;
@@ -225,6 +252,11 @@ class CalyxHandlerTest {
           List<Op> ops = companion.alongside(committed);
           store.txn(new Txn(List.of(), ops), request.deadline());
           alongsideWrites += ops.size();
+          if (answerLost) {
+            // As NodeAddressManager hands it on: code 11.
+            throw new CniException(CniException.TRY_AGAIN_LATER, "the calyx datastore (etcd) is unavailable; try again later",
+                "etcd at [test] failed transaction: connection reset");
+          }
           companion.written();
         }
         return committed;
@@ -253,7 +285,7 @@ class CalyxHandlerTest {
 
     @Override
     public Optional<HandleRecord> find(HandleId handle, Deadline deadline) {
-      return Optional.ofNullable(committed);
+      return findable ? Optional.ofNullable(committed) : Optional.empty();
     }
 
     @Override
