@@ -68,17 +68,31 @@ public final class AgentServer implements AutoCloseable {
     Files.createDirectories(socket.getParent());
     removeStaleSocket(socket);
     ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+    // Bound and made owner-only under another name, then renamed: the socket path appears only once it
+    // accepts connections (between bind and listen a plugin would get "connection refused") and never with
+    // looser permissions. A path too long for the extra suffix is bound in place.
+    Path binding = socket.resolveSibling(socket.getFileName() + ".new");
+    boolean viaRename = binding.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= MAX_SOCKET_PATH;
     try {
-      server.bind(UnixDomainSocketAddress.of(socket), BACKLOG);
-      Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+      Path at = viaRename ? binding : socket;
+      Files.deleteIfExists(binding);
+      server.bind(UnixDomainSocketAddress.of(at), BACKLOG);
+      Files.setPosixFilePermissions(at, PosixFilePermissions.fromString("rw-------"));
+      if (viaRename) {
+        Files.move(binding, socket, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      }
     } catch (IOException e) {
       server.close();
+      Files.deleteIfExists(binding);
       throw new IOException("cannot listen on " + socket + ": " + e.getMessage(), e);
     }
     AgentServer s = new AgentServer(socket, dispatcher, peers, clock, server);
     s.acceptor.start();
     return s;
   }
+
+  /** sun_path holds 108 bytes with the terminating NUL. */
+  private static final int MAX_SOCKET_PATH = 107;
 
   /** A socket file nobody answers on is left over from a killed agent; one that answers belongs to a live one. */
   private static void removeStaleSocket(Path socket) throws IOException {

@@ -62,6 +62,9 @@ class AgentEndToEndTest {
   void socketIsOwnerOnlyAndStateDirPrivate() throws IOException {
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(agent.config().socket()))).isEqualTo("rw-------");
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("state")))).isEqualTo("rwx------");
+    // Bound under another name and renamed once listening: nothing of that is left next to the socket.
+    Path socket = agent.config().socket();
+    assertThat(socket.resolveSibling(socket.getFileName() + ".new")).doesNotExist();
   }
 
   @Test
