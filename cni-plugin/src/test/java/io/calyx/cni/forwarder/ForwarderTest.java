@@ -18,14 +18,13 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Runs the real native forwarder (bin/calyx, bin/calyx-ipam) against a scripted agent socket. */
 class ForwarderTest {
   private static final String MUTATIONS = "{}[]\",:\\u0 ax\u0001";
   static final Path BINARY = Path.of(System.getProperty("calyx.forwarder", "target/native/calyx"));
 
-  @TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.ALWAYS)
+  /** A short directory of its own per test (see {@link #shortTempDir}), removed after it. */
   Path dir;
 
   /** The outcome of one forwarder run. */
@@ -39,6 +38,16 @@ class ForwarderTest {
   void shortTempDir() throws IOException {
     // sun_path is 108 bytes: keep socket paths short whatever the JUnit temp dir is.
     dir = Files.createTempDirectory(Path.of("/tmp"), "cfw");
+  }
+
+  @org.junit.jupiter.api.AfterEach
+  void removeTempDir() throws IOException {
+    // Not a @TempDir: JUnit would clean up the directory it made, not this replacement (11 were left per run).
+    try (var paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
   }
 
   static Run run(Path binary, Map<String, String> env, byte[] stdin) throws Exception {
