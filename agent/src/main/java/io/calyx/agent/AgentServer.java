@@ -7,6 +7,7 @@ import io.calyx.cni.spec.CniException;
 import io.calyx.cni.spec.CniVersion;
 import io.calyx.cni.wire.ForwarderProtocol;
 import io.calyx.core.Deadline;
+import io.calyx.core.Elapsed;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -150,8 +151,8 @@ public final class AgentServer implements AutoCloseable {
         // Where a request's time goes inside the agent (docs/performance.md): SO_PEERCRED check, frame read,
         // parsing + handling + result encoding, reply written.
         LOG.debug("{} {} ms: peer {} read {} handled {} replied {}", request.env().getOrDefault("CNI_COMMAND", "?"),
-            printable(request.env().getOrDefault("CNI_CONTAINERID", "-")), ms(checked, start), ms(read, start), ms(handled, start),
-            ms(System.nanoTime(), start));
+            printable(request.env().getOrDefault("CNI_CONTAINERID", "-")), Elapsed.ms(checked, start), Elapsed.ms(read, start), Elapsed.ms(handled, start),
+            Elapsed.ms(System.nanoTime(), start));
       }
       log(request, response, start, delivered);
     } catch (ForwarderProtocol.ProtocolException e) {
@@ -198,10 +199,6 @@ public final class AgentServer implements AutoCloseable {
     } else {
       LOG.warn(line);
     }
-  }
-
-  private static String ms(long mark, long start) {
-    return String.format("%.2f", (mark - start) / 1e6);
   }
 
   /** Keeps untrusted text on one log line. */

@@ -49,10 +49,16 @@ public final class EtcdServer implements Etcd {
     return start(binary, Optional.of(certs));
   }
 
-  /** A TLS etcd from the {@code etcd} binary on PATH, with certificates generated in a temporary directory; skips without etcd or openssl. */
-  public static EtcdServer startTls() throws IOException {
+  /** The {@code etcd} binary on PATH; skips the calling test when there is none. */
+  public static Path binaryOrSkip() {
     Path binary = Host.which("etcd").orElse(null);
     Assumptions.assumeTrue(binary != null, "needs the etcd binary (apt-get install etcd-server)");
+    return binary;
+  }
+
+  /** A TLS etcd from the {@code etcd} binary on PATH, with certificates generated in a temporary directory; skips without etcd or openssl. */
+  public static EtcdServer startTls() throws IOException {
+    Path binary = binaryOrSkip();
     Path pki = Files.createTempDirectory("calyx-etcd-pki-");
     EtcdServer server = startTls(binary, TestCertificates.generate(pki));
     server.ownedPki = pki;

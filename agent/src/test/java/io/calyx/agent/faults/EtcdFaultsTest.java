@@ -14,7 +14,6 @@ import io.calyx.ipam.Keys;
 import io.calyx.testkit.Etcd;
 import io.calyx.testkit.EtcdCluster;
 import io.calyx.testkit.EtcdExtension;
-import io.calyx.testkit.Host;
 import io.calyx.testkit.Netns;
 import io.calyx.testkit.NetnsExtension;
 import io.calyx.testkit.NetnsExtension.NetnsFactory;
@@ -129,8 +128,7 @@ class EtcdFaultsTest {
   @Test
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
   void etcdStoppedWhileAnAddIsInFlight(NetnsFactory namespaces) throws Exception {
-    java.nio.file.Path binary = Host.which("etcd").orElse(null);
-    Assumptions.assumeTrue(binary != null, "needs the etcd binary");
+    java.nio.file.Path binary = io.calyx.testkit.EtcdServer.binaryOrSkip();
     int rounds = FaultConfig.size("inflight.rounds", 3, 3);
     long started = System.nanoTime();
     String net = "inflight-net";
@@ -177,8 +175,7 @@ class EtcdFaultsTest {
   @Test
   @Timeout(value = 10, unit = TimeUnit.MINUTES)
   void aClusterLosingItsLeaderUnderLoadKeepsAllocatingWithoutDuplicates(NetnsFactory namespaces) throws Exception {
-    java.nio.file.Path binary = Host.which("etcd").orElse(null);
-    Assumptions.assumeTrue(binary != null, "needs the etcd binary");
+    java.nio.file.Path binary = io.calyx.testkit.EtcdServer.binaryOrSkip();
     int workers = FaultConfig.size("cluster.workers", 4, 8);
     int kills = FaultConfig.size("cluster.leaderKills", 1, 3);
     int perPhase = FaultConfig.size("cluster.addsPerPhase", 8, 40);

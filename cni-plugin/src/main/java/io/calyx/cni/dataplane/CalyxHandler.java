@@ -11,6 +11,7 @@ import io.calyx.cni.spec.CniException;
 import io.calyx.cni.spec.Result;
 import io.calyx.core.Attachment;
 import io.calyx.core.Deadline;
+import io.calyx.core.Elapsed;
 import io.calyx.core.HandleId;
 import io.calyx.core.endpoint.Endpoint;
 import io.calyx.core.mesos.IpAddressRequest;
@@ -177,8 +178,8 @@ public final class CalyxHandler implements CniHandler, AutoCloseable {
           : e;
     }
     if (LOG.isDebugEnabled()) {
-      LOG.debug("ADD {} ms: wired {} committed {} policy {} recorded {} done {}", handle, ms(marks[0], t0), ms(marks[1], t0), ms(marks[2], t0),
-          ms(marks[3], t0), ms(System.nanoTime(), t0));
+      LOG.debug("ADD {} ms: wired {} committed {} policy {} recorded {} done {}", handle, Elapsed.ms(marks[0], t0), Elapsed.ms(marks[1], t0), Elapsed.ms(marks[2], t0),
+          Elapsed.ms(marks[3], t0), Elapsed.ms(System.nanoTime(), t0));
     }
     return result(r, wired, hostPrefixes(rec));
   }
@@ -210,10 +211,6 @@ public final class CalyxHandler implements CniHandler, AutoCloseable {
       }
       throw new java.util.concurrent.CompletionException(cause);
     }, VIRTUAL);
-  }
-
-  private static String ms(long mark, long t0) {
-    return String.format("%.2f", (mark - t0) / 1e6);
   }
 
   /**
@@ -379,7 +376,7 @@ public final class CalyxHandler implements CniHandler, AutoCloseable {
       LOG.warn("DEL {}: datastore unavailable; release journalled and completed when it returns", handle);
     }
     if (LOG.isDebugEnabled()) {
-      LOG.debug("DEL {} ms: unwired {} done {}", handle, ms(unwired, t0), ms(System.nanoTime(), t0));
+      LOG.debug("DEL {} ms: unwired {} done {}", handle, Elapsed.ms(unwired, t0), Elapsed.ms(System.nanoTime(), t0));
     }
   }
 

@@ -18,6 +18,7 @@ import io.calyx.cni.spec.Json;
 import io.calyx.cni.spec.Result;
 import io.calyx.cni.spec.ResultCodec;
 import io.calyx.core.Deadline;
+import io.calyx.core.Elapsed;
 import io.calyx.core.InvalidValueException;
 import io.calyx.core.NetworkName;
 import io.calyx.core.mesos.NetworkInfo;
@@ -101,13 +102,9 @@ public final class CniDispatcher {
     CniResponse response = ok(ResultCodec.encode(result, conf.cniVersion(), conf.fromMesos()));
     if (LOG.isDebugEnabled()) {
       // docs/performance.md: the configuration was parsed before t0; the handler's own phases are its debug log.
-      LOG.debug("ADD {} ms: request {} handled {} encoded {}", request.attachment(), ms(built, t0), ms(handled, t0), ms(System.nanoTime(), t0));
+      LOG.debug("ADD {} ms: request {} handled {} encoded {}", request.attachment(), Elapsed.ms(built, t0), Elapsed.ms(handled, t0), Elapsed.ms(System.nanoTime(), t0));
     }
     return response;
-  }
-
-  private static String ms(long mark, long t0) {
-    return String.format("%.2f", (mark - t0) / 1e6);
   }
 
   private static AddRequest addRequest(CniEnvironment env, NetConf conf, Deadline deadline) {
