@@ -27,4 +27,17 @@ public record HandleId(NetworkName network, ContainerId containerId, InterfaceNa
   public String toString() {
     return network + ":" + containerId + ":" + ifName;
   }
+
+  // Equality and hash written out over the three strings (whose hashes are cached): the record's generated
+  // ones go through method handles, and the IPAM allocator hashes every handle of a block per commit.
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof HandleId h && network.value().equals(h.network.value())
+        && containerId.value().equals(h.containerId.value()) && ifName.value().equals(h.ifName.value());
+  }
+
+  @Override
+  public int hashCode() {
+    return (network.value().hashCode() * 31 + containerId.value().hashCode()) * 31 + ifName.value().hashCode();
+  }
 }

@@ -3,6 +3,7 @@ package io.calyx.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -70,5 +71,18 @@ class IdentifiersTest {
     assertThat(InvalidValueException.quote("a\"b\n")).isEqualTo("\"a\\\"b\\u000a\"");
     assertThat(InvalidValueException.quote("x".repeat(100))).isEqualTo("\"" + "x".repeat(64) + "\"...(100 chars)");
     assertThat(InvalidValueException.quote(null)).isEqualTo("null");
+  }
+
+  /** HandleId's equals and hashCode are written out (for speed); they must still compare all three parts. */
+  @Test
+  void handlesAreEqualExactlyWhenAllThreePartsAre() {
+    HandleId h = HandleId.parse("net:c1:eth0");
+    assertThat(h).isEqualTo(HandleId.parse("net:c1:eth0")).hasSameHashCodeAs(HandleId.parse("net:c1:eth0"));
+    assertThat(h).isNotEqualTo(HandleId.parse("net2:c1:eth0"))
+        .isNotEqualTo(HandleId.parse("net:c2:eth0"))
+        .isNotEqualTo(HandleId.parse("net:c1:eth1"))
+        .isNotEqualTo("net:c1:eth0");
+    // Parts that concatenate alike must not collide in equality.
+    assertThat(HandleId.parse("ab:c:eth0")).isNotEqualTo(HandleId.parse("a:bc:eth0"));
   }
 }

@@ -88,9 +88,21 @@ final class Batch {
     return w != null ? w : cache.get(cidr).map(BlockCache.Cached::block).orElse(null);
   }
 
-  /** This host's blocks in cache order, the working copy where this batch changed one (claims are cached at once). */
-  private Iterable<Block> ownBlocks() {
-    return () -> cache.view().stream().map(c -> working.getOrDefault(c.block().cidr(), c.block())).iterator();
+  /**
+   * This host's blocks that may have a free address, the working copy where this batch changed one (claims
+   * are cached at once): those with one in the cache, in its order, then any this batch freed an address in.
+   */
+  private List<Block> ownBlocksWithFree() {
+    List<Block> out = new ArrayList<>();
+    for (BlockCache.Cached c : cache.viewWithFree()) {
+      out.add(working.getOrDefault(c.block().cidr(), c.block()));
+    }
+    for (Block w : working.values()) {
+      if (w.free() > 0 && cache.get(w.cidr()).filter(c -> c.block().free() > 0).isEmpty()) {
+        out.add(w);
+      }
+    }
+    return out;
   }
 
   /** The handle's addresses in this host's blocks (working copy first). */
@@ -207,7 +219,7 @@ final class Batch {
           ? "no enabled " + which + " pool: add one with 'calyxctl pool add CIDR'"
           : "none of the configured pools " + req.pools() + " is an enabled " + which + " pool (calyxctl pool list)");
     }
-    for (Block b : ownBlocks()) {
+    for (Block b : ownBlocksWithFree()) {
       // Full blocks first out: a host that has been busy holds many, and this runs for every allocation.
       if (b.unallocated().isEmpty() || b.cidr().family() != family
           || eligible.stream().noneMatch(p -> p.cidr().contains(b.cidr().address()))) {
@@ -297,6 +309,11 @@ final class Batch {
       }
     }
     store.txn(new Txn(List.of(), List.of(Op.delete(Keys.handle(record.handle())))), deadline);
+  }
+
+  /** The blocks this attempt changes. */
+  java.util.Set<IpPrefix> changedBlocks() {
+    return working.keySet();
   }
 
   boolean hasWrites() {

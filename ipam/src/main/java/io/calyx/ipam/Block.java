@@ -39,13 +39,20 @@ public final class Block {
 
   Block(IpPrefix cidr, String owner, Instant claimed, long sequence, Set<Integer> reserved, List<Integer> unallocated,
       Map<Integer, Allocation> allocations) {
+    this(cidr, owner, claimed, sequence, Collections.unmodifiableSet(new TreeSet<>(reserved)), List.copyOf(unallocated),
+        new TreeMap<>(allocations));
+  }
+
+  /** Takes the collections as they are: only for the copies this class has just made (every assignment makes one). */
+  private Block(IpPrefix cidr, String owner, Instant claimed, long sequence, Set<Integer> reserved, List<Integer> unallocated,
+      TreeMap<Integer, Allocation> allocations) {
     this.cidr = cidr;
     this.owner = owner;
     this.claimed = claimed;
     this.sequence = sequence;
-    this.reserved = Collections.unmodifiableSet(new TreeSet<>(reserved));
-    this.unallocated = List.copyOf(unallocated);
-    this.allocations = new TreeMap<>(allocations);
+    this.reserved = reserved;
+    this.unallocated = unallocated;
+    this.allocations = allocations;
   }
 
   /** A new, empty block owned by {@code owner}: every ordinal free except the gateway; the network address last. */
@@ -178,7 +185,7 @@ public final class Block {
     free.remove(Integer.valueOf(ordinal));
     TreeMap<Integer, Allocation> alloc = new TreeMap<>(allocations);
     alloc.put(ordinal, allocation);
-    return new Block(cidr, owner, claimed, sequence + 1, reserved, free, alloc);
+    return new Block(cidr, owner, claimed, sequence + 1, reserved, Collections.unmodifiableList(free), alloc);
   }
 
   /** Releases the ordinals (those not allocated are ignored); they go to the tail of the free list. */
@@ -192,7 +199,7 @@ public final class Block {
         changed = true;
       }
     }
-    return changed ? new Block(cidr, owner, claimed, sequence + 1, reserved, free, alloc) : this;
+    return changed ? new Block(cidr, owner, claimed, sequence + 1, reserved, Collections.unmodifiableList(free), alloc) : this;
   }
 
   /**

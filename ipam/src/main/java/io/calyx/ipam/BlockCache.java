@@ -28,6 +28,12 @@ final class BlockCache {
 
   private final String host;
   private final Map<IpPrefix, Cached> blocks = new LinkedHashMap<>();
+  /**
+   * The cached blocks with a free address, in the order they got one (claim order, unless a block was full
+   * for a while): allocation and the claim-ahead check look only here, not at every full block a busy host
+   * holds.
+   */
+  private final Map<IpPrefix, Cached> withFree = new LinkedHashMap<>();
   /** Which cached blocks hold something of a handle: the idempotency check must not scan every allocation. */
   private final Map<HandleId, Set<IpPrefix>> byHandle = new HashMap<>();
   /** The handle records this host wrote, so a retried ADD or a DEL need not read them. */
@@ -44,6 +50,8 @@ final class BlockCache {
       return;
     }
     blocks.clear();
+    withFree.clear();
+    byHandle.clear();
     for (KeyValue a : store.list(Keys.affinities(host), deadline).kvs()) {
       Affinity affinity;
       try {
@@ -70,6 +78,7 @@ final class BlockCache {
   void invalidate() {
     loaded = false;
     blocks.clear();
+    withFree.clear();
     byHandle.clear();
     records.clear();
   }
@@ -87,9 +96,45 @@ final class BlockCache {
   }
 
   void put(Block block, long modRevision) {
-    remove(block.cidr());
-    blocks.put(block.cidr(), new Cached(block, modRevision));
-    block.allocations().values().forEach(a -> byHandle.computeIfAbsent(a.handle(), h -> new HashSet<>()).add(block.cidr()));
+    Cached cached = new Cached(block, modRevision);
+    Cached old = blocks.put(block.cidr(), cached);
+    if (block.free() > 0) {
+      withFree.put(block.cidr(), cached);
+    } else {
+      withFree.remove(block.cidr());
+    }
+    Map<Integer, Allocation> before = old == null ? Map.of() : old.block().allocations();
+    Map<Integer, Allocation> after = block.allocations();
+    // A block written by this host shares its unchanged Allocation objects with the version before it:
+    // index only what changed (every commit puts its blocks here; re-indexing all of them cost more than
+    // planning the allocation).
+    List<HandleId> gone = new ArrayList<>(0);
+    before.forEach((ordinal, a) -> {
+      if (after.get(ordinal) != a) {
+        gone.add(a.handle());
+      }
+    });
+    after.forEach((ordinal, a) -> {
+      if (before.get(ordinal) != a) {
+        byHandle.computeIfAbsent(a.handle(), h -> new HashSet<>()).add(block.cidr());
+      }
+    });
+    if (!gone.isEmpty()) {
+      // A handle may hold several ordinals of one block: it leaves the index only when it holds none now.
+      Set<HandleId> holders = new HashSet<>();
+      after.values().forEach(a -> holders.add(a.handle()));
+      gone.stream().filter(h -> !holders.contains(h)).forEach(h -> unindex(h, block.cidr()));
+    }
+  }
+
+  private void unindex(HandleId handle, IpPrefix cidr) {
+    Set<IpPrefix> set = byHandle.get(handle);
+    if (set != null) {
+      set.remove(cidr);
+      if (set.isEmpty()) {
+        byHandle.remove(handle);
+      }
+    }
   }
 
   /** Replaces a block with the datastore's current version (after a failed compare). */
@@ -103,17 +148,10 @@ final class BlockCache {
   }
 
   void remove(IpPrefix cidr) {
+    withFree.remove(cidr);
     Cached old = blocks.remove(cidr);
     if (old != null) {
-      for (Allocation a : old.block().allocations().values()) {
-        Set<IpPrefix> set = byHandle.get(a.handle());
-        if (set != null) {
-          set.remove(cidr);
-          if (set.isEmpty()) {
-            byHandle.remove(a.handle());
-          }
-        }
-      }
+      old.block().allocations().values().forEach(a -> unindex(a.handle(), cidr));
     }
   }
 
@@ -130,8 +168,9 @@ final class BlockCache {
     return new ArrayList<>(blocks.values());
   }
 
-  /** The cached blocks without a copy; not to be held across a change of the cache. */
-  java.util.Collection<Cached> view() {
-    return java.util.Collections.unmodifiableCollection(blocks.values());
+  /** The cached blocks that have a free address (see {@link #withFree}); not to be held across a change of the cache. */
+  java.util.Collection<Cached> viewWithFree() {
+    return java.util.Collections.unmodifiableCollection(withFree.values());
   }
+
 }

@@ -170,7 +170,7 @@ public final class Codec {
       g.writeEndArray();
       g.writeObjectFieldStart("allocations");
       for (Map.Entry<Integer, Allocation> e : b.allocations().entrySet()) {
-        g.writeStringField(Integer.toString(e.getKey()), e.getValue().handle().toString());
+        g.writeStringField(Integer.toString(e.getKey()), e.getValue().text());
       }
       g.writeEndObject();
       g.writeEndObject();

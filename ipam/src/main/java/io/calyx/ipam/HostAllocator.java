@@ -2,6 +2,7 @@ package io.calyx.ipam;
 
 import io.calyx.core.Deadline;
 import io.calyx.core.HandleId;
+import io.calyx.core.net.IpPrefix;
 import io.calyx.core.store.Datastore;
 import io.calyx.core.store.DatastoreUnavailableException;
 import io.calyx.core.store.Txn;
@@ -226,7 +227,7 @@ public final class HostAllocator implements AutoCloseable {
         TxnResult result = store.txn(txn, deadline);
         if (result.succeeded()) {
           plan.commitTo(cache, result.revision());
-          claimAheadIfLow();
+          claimAheadIfLow(plan.changedBlocks());
           plan.completeAll();
           pending = deferred;
           attempt = 1;
@@ -251,30 +252,48 @@ public final class HostAllocator implements AutoCloseable {
 
   /**
    * Claims the next block of a pool in the background when this host's blocks of it run low, so a burst
-   * never waits for a claim (a listing of all affinities plus a transaction) in the middle of a batch.
+   * never waits for a claim (a listing of all affinities plus a transaction) in the middle of a batch. Only
+   * the pools of the blocks just written can have run low: the others are not looked at (this runs after
+   * every commit).
    */
-  private void claimAheadIfLow() {
+  private void claimAheadIfLow(java.util.Collection<IpPrefix> changed) {
     // By identity: the pool cache hands out one instance per pool version (a record's hash walks its fields).
-    Map<Pool, Integer> freeByPool = new java.util.IdentityHashMap<>();
-    for (BlockCache.Cached c : cache.view()) {
+    java.util.Set<Pool> touched = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    for (IpPrefix cidr : changed) {
       // Only in pools with many blocks: in a small pool, a block claimed ahead could be one another host needs.
-      pools.poolOf(c.block().cidr()).filter(p -> !p.disabled() && p.blockCount() >= CLAIM_AHEAD_MIN_BLOCKS)
-          .ifPresent(p -> freeByPool.merge(p, c.block().free(), Integer::sum));
+      pools.poolOf(cidr).filter(p -> !p.disabled() && p.blockCount() >= CLAIM_AHEAD_MIN_BLOCKS).ifPresent(touched::add);
     }
-    freeByPool.entrySet().stream().filter(e -> e.getValue() < CLAIM_AHEAD_BELOW).findFirst().ifPresent(e -> {
+    touched.stream().filter(p -> freeIn(p) < CLAIM_AHEAD_BELOW).findFirst().ifPresent(pool -> {
       if (!claiming.compareAndSet(false, true)) {
         return;
       }
       Thread.ofVirtual().name("calyx-claim-ahead").start(() -> {
         try {
-          claimedAhead.add(claimer.claim(e.getKey(), Optional.empty(), Deadline.in(java.time.Duration.ofSeconds(10), clock)));
+          claimedAhead.add(claimer.claim(pool, Optional.empty(), Deadline.in(java.time.Duration.ofSeconds(10), clock)));
         } catch (RuntimeException ex) {
-          LOG.debug("claiming a block of {} ahead failed: {}", e.getKey().cidr(), ex.toString());
+          LOG.debug("claiming a block of {} ahead failed: {}", pool.cidr(), ex.toString());
         } finally {
           claiming.set(false);
         }
       });
     });
+  }
+
+  /**
+   * Free addresses in this host's blocks of {@code pool}: the cached ones and those claimed ahead but not
+   * taken into the cache yet (a claim that finished during the last transaction would otherwise look like
+   * none, and a second block be claimed).
+   */
+  private int freeIn(Pool pool) {
+    int free = 0;
+    for (Iterable<BlockCache.Cached> blocks : List.<Iterable<BlockCache.Cached>>of(cache.viewWithFree(), claimedAhead)) {
+      for (BlockCache.Cached c : blocks) {
+        if (pool.cidr().contains(c.block().cidr().address())) {
+          free += c.block().free();
+        }
+      }
+    }
+    return free;
   }
 
   /** Reads the record of {@code handle} from the datastore. */

@@ -480,6 +480,8 @@ class HostAllocatorTest {
       a.allocate(v4("g" + i)).join();
     }
     assertThat(store.lists.get()).as("no allocation waited for a claim (a claim lists all affinities)").isEqualTo(claimsBefore);
+    assertThat(memory.list(Keys.affinities("h1"), soon()).kvs()).as("one block claimed ahead, not one per allocation while low")
+        .hasSize(2);
     assertThat(audit(memory)).hasSize(32 - 1 - HostAllocator.CLAIM_AHEAD_BELOW + 1 + 20);
   }
 }

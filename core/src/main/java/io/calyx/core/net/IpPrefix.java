@@ -79,4 +79,16 @@ public record IpPrefix(IpAddress address, int length) {
   public String toString() {
     return address + "/" + length;
   }
+
+  // Written out: the record's generated pair goes through method handles, and blocks are looked up by
+  // prefix several times per allocation.
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof IpPrefix p && length == p.length && address.equals(p.address);
+  }
+
+  @Override
+  public int hashCode() {
+    return address.hashCode() * 31 + length;
+  }
 }

@@ -62,4 +62,17 @@ class IpPrefixTest {
     assertThat(net.contains(IpAddress.parse("f", "::1"))).isFalse();
     assertThat(IpPrefix.host(IpAddress.parse("f", "fd00::5")).toString()).isEqualTo("fd00::5/128");
   }
+
+  /** equals and hashCode are written out (for speed); they must still mean "same address, same length". */
+  @Test
+  void equalityIsAddressAndLength() {
+    IpPrefix a = IpPrefix.parseNetwork("f", "10.1.2.0/24");
+    assertThat(a).isEqualTo(IpPrefix.parseNetwork("f", "10.1.2.0/24")).hasSameHashCodeAs(IpPrefix.parseNetwork("f", "10.1.2.0/24"));
+    assertThat(a).isNotEqualTo(IpPrefix.parseNetwork("f", "10.1.2.0/25"))
+        .isNotEqualTo(IpPrefix.parseNetwork("f", "10.1.3.0/24"))
+        .isNotEqualTo(IpPrefix.parseNetwork("f", "::/24"))
+        .isNotEqualTo("10.1.2.0/24");
+    java.util.Set<IpPrefix> set = new java.util.HashSet<>(java.util.List.of(a, IpPrefix.parse("f", "10.1.2.7/24")));
+    assertThat(set).hasSize(2).contains(IpPrefix.parse("f", "10.1.2.7/24"));
+  }
 }
