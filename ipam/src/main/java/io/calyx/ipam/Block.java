@@ -164,9 +164,10 @@ public final class Block {
 
   /** Takes the first free ordinal that {@code allowed} accepts; empty when there is none. */
   public Optional<Assigned> assignNext(Allocation allocation, IntPredicate allowed) {
-    for (int ordinal : unallocated) {
+    for (int i = 0; i < unallocated.size(); i++) {
+      int ordinal = unallocated.get(i);
       if (allowed.test(ordinal)) {
-        return Optional.of(new Assigned(assign(ordinal, allocation), ordinal));
+        return Optional.of(new Assigned(assignAt(i, allocation), ordinal));
       }
     }
     return Optional.empty();
@@ -178,13 +179,20 @@ public final class Block {
    * @throws IllegalStateException if it is not free
    */
   public Block assign(int ordinal, Allocation allocation) {
-    if (!unallocated.contains(ordinal)) {
+    int i = unallocated.indexOf(ordinal);
+    if (i < 0) {
       throw new IllegalStateException("ordinal " + ordinal + " of " + cidr + " is not free");
     }
-    List<Integer> free = new ArrayList<>(unallocated);
-    free.remove(Integer.valueOf(ordinal));
+    return assignAt(i, allocation);
+  }
+
+  /** Assigns the free ordinal at position {@code i} of the free list. */
+  private Block assignAt(int i, Allocation allocation) {
+    List<Integer> free = new ArrayList<>(unallocated.size() - 1);
+    free.addAll(unallocated.subList(0, i));
+    free.addAll(unallocated.subList(i + 1, unallocated.size()));
     TreeMap<Integer, Allocation> alloc = new TreeMap<>(allocations);
-    alloc.put(ordinal, allocation);
+    alloc.put(unallocated.get(i), allocation);
     return new Block(cidr, owner, claimed, sequence + 1, reserved, Collections.unmodifiableList(free), alloc);
   }
 

@@ -2,7 +2,6 @@ package io.calyx.ipam;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.calyx.core.HandleId;
 import io.calyx.core.net.IpAddress;
@@ -115,20 +114,25 @@ public final class Codec {
 
   // ---- handles
 
+  /** Streamed like the block document: every allocation writes one. */
   public static byte[] encode(HandleRecord h) {
-    ObjectNode o = doc();
-    o.put("handle", h.handle().toString());
-    o.put("network", h.handle().network().value());
-    o.put("container", h.handle().containerId().value());
-    o.put("interface", h.handle().ifName().value());
-    o.put("host", h.host());
-    o.put("origin", h.origin().text());
-    o.put("since", h.since().toString());
-    ArrayNode ips = o.putArray("ips");
-    for (HandleRecord.AssignedIp ip : h.ips()) {
-      ips.addObject().put("ip", ip.ip().toString()).put("block", ip.block().toString());
-    }
-    return bytes(o);
+    return streamed(256, g -> {
+      g.writeStringField("handle", h.handle().toString());
+      g.writeStringField("network", h.handle().network().value());
+      g.writeStringField("container", h.handle().containerId().value());
+      g.writeStringField("interface", h.handle().ifName().value());
+      g.writeStringField("host", h.host());
+      g.writeStringField("origin", h.origin().text());
+      g.writeStringField("since", h.since().toString());
+      g.writeArrayFieldStart("ips");
+      for (HandleRecord.AssignedIp ip : h.ips()) {
+        g.writeStartObject();
+        g.writeStringField("ip", ip.ip().toString());
+        g.writeStringField("block", ip.block().toString());
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+    });
   }
 
   public static HandleRecord decodeHandle(KeyValue kv) {
@@ -150,10 +154,7 @@ public final class Codec {
    * every transaction, and building a tree of up to a few hundred nodes first doubled that cost.
    */
   public static byte[] encode(Block b) {
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(256 + 48 * b.allocations().size());
-    try (com.fasterxml.jackson.core.JsonGenerator g = MAPPER.getFactory().createGenerator(out)) {
-      g.writeStartObject();
-      g.writeNumberField("schema", SCHEMA);
+    return streamed(256 + 48 * b.allocations().size(), g -> {
       g.writeStringField("cidr", b.cidr().toString());
       g.writeStringField("owner", b.owner());
       g.writeStringField("claimed", b.claimed().toString());
@@ -173,6 +174,21 @@ public final class Codec {
         g.writeStringField(Integer.toString(e.getKey()), e.getValue().text());
       }
       g.writeEndObject();
+    });
+  }
+
+  /** Fields of a document, written after its schema. */
+  private interface Fields {
+    void write(com.fasterxml.jackson.core.JsonGenerator g) throws IOException;
+  }
+
+  /** One document: {@code "schema"}, then {@code fields}, through Jackson's streaming generator. */
+  private static byte[] streamed(int sizeHint, Fields fields) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(sizeHint);
+    try (com.fasterxml.jackson.core.JsonGenerator g = MAPPER.getFactory().createGenerator(out)) {
+      g.writeStartObject();
+      g.writeNumberField("schema", SCHEMA);
+      fields.write(g);
       g.writeEndObject();
     } catch (IOException e) {
       throw new IllegalStateException(e);

@@ -45,6 +45,18 @@ class CodecTest {
         + "\"allocations\":{\"0\":\"net:c2:eth1\",\"3\":\"net:c1:eth0\"}}");
   }
 
+  /** The handle record's exact form (written by every allocation, read by every calyx version and tool). */
+  @Test
+  void handleRecordIsStable() {
+    HandleRecord h = new HandleRecord(HandleId.parse("net:c1:eth0"), "host-1", Origin.CALYX, T0,
+        List.of(new HandleRecord.AssignedIp(IpAddress.parse("i", "10.1.0.3"), IpPrefix.parseNetwork("b", "10.1.0.0/29")),
+            new HandleRecord.AssignedIp(IpAddress.parse("i", "fd00::5"), IpPrefix.parseNetwork("b", "fd00::/122"))));
+    assertThat(new String(Codec.encode(h), StandardCharsets.UTF_8)).isEqualTo("{\"schema\":1,\"handle\":\"net:c1:eth0\","
+        + "\"network\":\"net\",\"container\":\"c1\",\"interface\":\"eth0\",\"host\":\"host-1\",\"origin\":\"calyx\","
+        + "\"since\":\"2026-11-21T10:00:00Z\",\"ips\":[{\"ip\":\"10.1.0.3\",\"block\":\"10.1.0.0/29\"},"
+        + "{\"ip\":\"fd00::5\",\"block\":\"fd00::/122\"}]}");
+  }
+
   @Test
   void handlePoolAndAffinityRoundTrip() {
     HandleRecord h = new HandleRecord(HandleId.parse("n:c.d:eth1"), "h", Origin.CALYX, T0,
