@@ -37,8 +37,13 @@
 #define MAX_STDERR (64 * 1024)
 #define MAX_DEPTH 64
 #define SOCKET_PATH_MAX 107
-/* The agent gets a little less than the forwarder waits, so its answer (or rollback) arrives in time. */
-#define AGENT_MARGIN_MS 250
+/*
+ * The agent gets a little less than the forwarder waits, so its answer (or rollback) arrives in time: a
+ * tenth of the timeout, at least 250 ms and at most 1 s. (A flat 250 ms was too little on a loaded 2-core
+ * host: with etcd down, answers that gave up at the budget and rolled back came 300-500 ms after it.)
+ */
+#define AGENT_MARGIN_MIN_MS 250
+#define AGENT_MARGIN_MAX_MS 1000
 
 static const char *VERSION_REPLY =
     "{\"cniVersion\":\"1.1.0\",\"supportedVersions\":[\"0.1.0\",\"0.2.0\",\"0.3.0\",\"0.3.1\",\"0.4.0\","
@@ -583,7 +588,10 @@ int main(int argc, char **argv) {
   put_u32(p, MAGIC);
   p += 4;
   *p++ = (char)role;
-  int budget = g_timeout_s * 1000 - AGENT_MARGIN_MS;
+  int margin = g_timeout_s * 100;
+  if (margin < AGENT_MARGIN_MIN_MS) margin = AGENT_MARGIN_MIN_MS;
+  if (margin > AGENT_MARGIN_MAX_MS) margin = AGENT_MARGIN_MAX_MS;
+  int budget = g_timeout_s * 1000 - margin;
   put_u32(p, (uint32_t)(budget > 0 ? budget : 1));
   p += 4;
   put_u32(p, (uint32_t)env_len);

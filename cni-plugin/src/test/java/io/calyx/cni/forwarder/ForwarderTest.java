@@ -133,7 +133,17 @@ class ForwarderTest {
       assertThat(req.role()).isEqualTo(Role.PLUGIN);
       assertThat(req.stdin()).isEqualTo(stdin);
       assertThat(req.env()).containsOnlyKeys("CNI_COMMAND", "CNI_CONTAINERID", "CNI_NETNS", "CNI_IFNAME");
-      assertThat(req.budgetMillis()).isBetween(6000, 7000);
+      assertThat(req.budgetMillis()).as("7 s less a tenth").isEqualTo(6300);
+    }
+  }
+
+  /** The agent's budget keeps a tenth of the timeout for the answer's way back: at least 250 ms, at most 1 s. */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.CsvSource({"1, 750", "2, 1750", "5, 4500", "30, 29000", "600, 599000"})
+  void theAgentsBudgetLeavesATenthOfTheTimeoutBetween250MsAnd1s(int timeoutSeconds, int budgetMillis) throws Exception {
+    try (ScriptedAgent agent = new ScriptedAgent(dir, ScriptedAgent.replying(0, "{}\n", ""))) {
+      run(BINARY, addEnv(), conf(agent.socket, ",\"timeout_seconds\":" + timeoutSeconds));
+      assertThat(agent.requests.getFirst().budgetMillis()).isEqualTo(budgetMillis);
     }
   }
 
