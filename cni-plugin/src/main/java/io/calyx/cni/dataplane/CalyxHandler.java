@@ -192,7 +192,7 @@ public final class CalyxHandler implements CniHandler, AutoCloseable {
    * write; any other outcome keeps the original error.
    */
   private CompletableFuture<HandleRecord> committedAfterAll(HandleId handle, Throwable err, Deadline deadline) {
-    Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
+    Throwable cause = io.calyx.core.Futures.unwrap(err);
     boolean unavailable = cause instanceof DatastoreUnavailableException
         || cause instanceof CniException c && c.code() == CniException.TRY_AGAIN_LATER;
     if (!unavailable || deadline.expired()) {

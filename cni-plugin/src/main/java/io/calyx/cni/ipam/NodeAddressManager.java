@@ -53,7 +53,7 @@ public final class NodeAddressManager implements AddressManager {
           if (err == null) {
             return record;
           }
-          Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
+          Throwable cause = io.calyx.core.Futures.unwrap(err);
           throw translate(cause instanceof TimeoutException
               ? new DatastoreUnavailableException("the allocation did not finish within the request's timeout", cause)
               : cause instanceof RuntimeException r ? r : new IllegalStateException(cause));
