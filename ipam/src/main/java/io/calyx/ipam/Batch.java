@@ -98,7 +98,7 @@ final class Batch {
       out.add(working.getOrDefault(c.block().cidr(), c.block()));
     }
     for (Block w : working.values()) {
-      if (w.free() > 0 && cache.get(w.cidr()).filter(c -> c.block().free() > 0).isEmpty()) {
+      if (w.free() > 0 && !cache.hasFree(w.cidr())) {
         out.add(w);
       }
     }
@@ -220,7 +220,7 @@ final class Batch {
           : "none of the configured pools " + req.pools() + " is an enabled " + which + " pool (calyxctl pool list)");
     }
     for (Block b : ownBlocksWithFree()) {
-      // Full blocks first out: a host that has been busy holds many, and this runs for every allocation.
+      // A block this batch has just filled is still among them (the cache has the version before the batch).
       if (b.unallocated().isEmpty() || b.cidr().family() != family
           || eligible.stream().noneMatch(p -> p.cidr().contains(b.cidr().address()))) {
         continue;

@@ -49,9 +49,7 @@ final class BlockCache {
     if (loaded) {
       return;
     }
-    blocks.clear();
-    withFree.clear();
-    byHandle.clear();
+    clearBlocks();
     for (KeyValue a : store.list(Keys.affinities(host), deadline).kvs()) {
       Affinity affinity;
       try {
@@ -77,10 +75,14 @@ final class BlockCache {
   /** Forgets everything: the next use re-reads (after an ambiguous write, the datastore is the truth). */
   void invalidate() {
     loaded = false;
+    clearBlocks();
+    records.clear();
+  }
+
+  private void clearBlocks() {
     blocks.clear();
     withFree.clear();
     byHandle.clear();
-    records.clear();
   }
 
   Optional<HandleRecord> record(HandleId handle) {
@@ -164,13 +166,13 @@ final class BlockCache {
     return Optional.ofNullable(blocks.get(cidr));
   }
 
-  List<Cached> all() {
-    return new ArrayList<>(blocks.values());
-  }
-
   /** The cached blocks that have a free address (see {@link #withFree}); not to be held across a change of the cache. */
   java.util.Collection<Cached> viewWithFree() {
     return java.util.Collections.unmodifiableCollection(withFree.values());
   }
 
+  /** Whether the cached version of {@code cidr} has a free address. */
+  boolean hasFree(IpPrefix cidr) {
+    return withFree.containsKey(cidr);
+  }
 }
