@@ -43,7 +43,7 @@ for c in "1 1" "16 1" "1 4" "16 4"; do
   out=$("$ctl" --etcd-endpoints "http://127.0.0.1:$port" ipam bench --concurrency "$1" --count "$count" --hosts "$2" --raw -o json)
   results+=("$out")
   printf 'concurrency %-2s hosts %s: ' "$1" "$2"
-  printf '%s' "$out" | tr -d ' \n' | sed -E 's/.*"allocs_per_s":([0-9.]+),"p50_ms":([0-9.]+),"p99_ms":([0-9.]+).*"raw_etcd":\{"txns_per_s":([0-9.]+),"p50_ms":([0-9.]+),"p99_ms":([0-9.]+)\},"ratio":([0-9.]+).*/calyx \1 allocs\/s (p50 \2 ms, p99 \3 ms) | raw etcd \4 txns\/s (p50 \5 ms, p99 \6 ms) | ratio \7/'
+  printf '%s' "$out" | tr -d ' \n' | sed -E 's/.*"allocs_per_s":([0-9.]+),"p50_ms":([0-9.]+),"p99_ms":([0-9.]+),"client_cpu_us_per_op":([0-9.]+).*"raw_etcd":\{"txns_per_s":([0-9.]+),"p50_ms":([0-9.]+),"p99_ms":([0-9.]+),"client_cpu_us_per_op":([0-9.]+)\},"ratio":([0-9.]+).*/calyx \1 allocs\/s (p50 \2 ms, p99 \3 ms, client CPU \4 µs) | raw etcd \5 txns\/s (p50 \6 ms, p99 \7 ms, client CPU \8 µs) | ratio \9/'
   echo
 done
 if [ -n "$json" ]; then

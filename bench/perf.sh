@@ -135,6 +135,8 @@ for c in "1 1" "16 1" "1 4" "16 4"; do
   row "IPAM c=$1 hosts=$2 calyx / raw etcd"  "$(j ipam "$sel | .ratio")" "x" ">= 0.8"
   row "IPAM c=$1 hosts=$2 calyx allocs/s"    "$(j ipam "$sel | .allocs_per_s")" "/s" "-"
   row "IPAM c=$1 hosts=$2 raw etcd txns/s"   "$(j ipam "$sel | .raw_etcd.txns_per_s")" "/s" "-"
+  row "IPAM c=$1 hosts=$2 calyx client CPU"  "$(j ipam "$sel | .client_cpu_us_per_op")" "us/op" "-"
+  row "IPAM c=$1 hosts=$2 raw client CPU"    "$(j ipam "$sel | .raw_etcd.client_cpu_us_per_op")" "us/op" "-"
 done
 row "policy ADD batch p50 (1k/10k)"        "$(j policy .endpoint_added.p50_ms)" "ms" "-"
 row "policy ADD batch p99 (1k/10k)"        "$(j policy .endpoint_added.p99_ms)" "ms" "-"

@@ -72,16 +72,27 @@ final class IpamBenchCommand implements Callable<Integer> {
 
   @Spec CommandLine.Model.CommandSpec spec;
 
-  /** Throughput and latency of one measured run. */
-  record Measured(int count, double seconds, double[] latenciesMs) {
+  /**
+   * Throughput, latency and client CPU of one measured run.
+   *
+   * @param cpuNanos CPU time this process used during the run, all threads (gRPC, allocator, callers, JIT,
+   *     GC): on a small, shared machine the steadiest figure of the three (throughput swings with CPU steal
+   *     and etcd's fsync, the CPU an operation costs hardly does)
+   */
+  record Measured(int count, double seconds, double[] latenciesMs, long cpuNanos) {
     double perSecond() {
       return count / seconds;
+    }
+
+    /** Client CPU per operation, in microseconds. */
+    double cpuMicrosPerOp() {
+      return cpuNanos / 1e3 / count;
     }
 
     /** The rounds of one side as one run: all operations over the sum of their times. */
     static Measured of(List<Measured> rounds) {
       return new Measured(rounds.stream().mapToInt(Measured::count).sum(), rounds.stream().mapToDouble(Measured::seconds).sum(),
-          rounds.stream().flatMapToDouble(r -> Arrays.stream(r.latenciesMs())).toArray());
+          rounds.stream().flatMapToDouble(r -> Arrays.stream(r.latenciesMs())).toArray(), rounds.stream().mapToLong(Measured::cpuNanos).sum());
     }
 
     double percentile(double q) {
@@ -96,6 +107,7 @@ final class IpamBenchCommand implements Callable<Integer> {
       o.put(rateName, round(perSecond()));
       o.put("p50_ms", round(percentile(50)));
       o.put("p99_ms", round(percentile(99)));
+      o.put("client_cpu_us_per_op", round(cpuMicrosPerOp()));
       return o;
     }
   }
@@ -236,6 +248,7 @@ final class IpamBenchCommand implements Callable<Integer> {
     double[] latencies = new double[n];
     AtomicInteger next = new AtomicInteger();
     ExecutorService pool = Executors.newFixedThreadPool(concurrency);
+    long cpuStart = processCpuNanos();
     long start = System.nanoTime();
     try {
       List<Future<?>> workers = new ArrayList<>();
@@ -255,7 +268,14 @@ final class IpamBenchCommand implements Callable<Integer> {
     } finally {
       pool.shutdownNow();
     }
-    return new Measured(n, (System.nanoTime() - start) / 1e9, latencies);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    return new Measured(n, seconds, latencies, processCpuNanos() - cpuStart);
+  }
+
+  /** CPU time of this process so far; 0 where the JVM cannot tell (the figure is then reported as 0). */
+  private static long processCpuNanos() {
+    return java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+        ? Math.max(0, os.getProcessCpuTime()) : 0;
   }
 
   private void print(Measured ipam, Optional<Measured> rawEtcd) {
@@ -270,11 +290,11 @@ final class IpamBenchCommand implements Callable<Integer> {
       Json.print(out, o);
       return;
     }
-    out.printf("calyx ipam: allocs_per_s=%.1f p50_ms=%.2f p99_ms=%.2f (%d allocations, concurrency %d, %d host%s)%n",
-        ipam.perSecond(), ipam.percentile(50), ipam.percentile(99), count, concurrency, hosts, hosts == 1 ? "" : "s");
+    out.printf("calyx ipam: allocs_per_s=%.1f p50_ms=%.2f p99_ms=%.2f client_cpu_us_per_op=%.0f (%d allocations, concurrency %d, %d host%s)%n",
+        ipam.perSecond(), ipam.percentile(50), ipam.percentile(99), ipam.cpuMicrosPerOp(), count, concurrency, hosts, hosts == 1 ? "" : "s");
     rawEtcd.ifPresent(r -> {
-      out.printf("raw etcd:   txns_per_s=%.1f p50_ms=%.2f p99_ms=%.2f (put-if-absent, one key each, same client; %d rounds alternating with calyx)%n",
-          r.perSecond(), r.percentile(50), r.percentile(99), ROUNDS);
+      out.printf("raw etcd:   txns_per_s=%.1f p50_ms=%.2f p99_ms=%.2f client_cpu_us_per_op=%.0f (put-if-absent, one key each, same client; %d rounds alternating with calyx)%n",
+          r.perSecond(), r.percentile(50), r.percentile(99), r.cpuMicrosPerOp(), ROUNDS);
       out.printf("ratio:      %.2f (calyx / raw)%n", ipam.perSecond() / r.perSecond());
     });
   }

@@ -109,6 +109,9 @@ class CliIpamTest {
       assertThat(j.get("allocs_per_s").asDouble()).isPositive();
       assertThat(j.get("p99_ms").asDouble()).isGreaterThanOrEqualTo(j.get("p50_ms").asDouble());
       assertThat(j.get("raw_etcd").get("txns_per_s").asDouble()).isPositive();
+      // Client CPU per operation, both sides (counted in clock ticks: a short run may round to 0).
+      assertThat(j.get("client_cpu_us_per_op").isNumber()).isTrue();
+      assertThat(j.get("raw_etcd").get("client_cpu_us_per_op").isNumber()).isTrue();
       assertThat(j.has("ratio")).isTrue();
       assertThat(j.get("warmup").intValue()).isEqualTo(20);
       List<String> after = store.list("/calyx/", soon()).kvs().stream().map(KeyValue::key).toList();
