@@ -209,10 +209,13 @@ final class Batch {
   }
 
   private HandleRecord.AssignedIp assignAny(IpFamily family, AllocateRequest req, Allocation allocation) {
-    List<Pool> eligible = pools.all().stream()
-        .filter(p -> p.cidr().family() == family && !p.disabled())
-        .filter(p -> req.pools().isEmpty() || req.pools().contains(p.cidr()))
-        .toList();
+    // Loops, not streams: this runs for every allocation, on the committer's critical path.
+    List<Pool> eligible = new ArrayList<>(2);
+    for (Pool p : pools.all()) {
+      if (p.cidr().family() == family && !p.disabled() && (req.pools().isEmpty() || req.pools().contains(p.cidr()))) {
+        eligible.add(p);
+      }
+    }
     if (eligible.isEmpty()) {
       String which = family == IpFamily.V4 ? "IPv4" : "IPv6";
       throw new IpamException(IpamException.Kind.NO_POOL, req.pools().isEmpty()
@@ -221,8 +224,7 @@ final class Batch {
     }
     for (Block b : ownBlocksWithFree()) {
       // A block this batch has just filled is still among them (the cache has the version before the batch).
-      if (b.unallocated().isEmpty() || b.cidr().family() != family
-          || eligible.stream().noneMatch(p -> p.cidr().contains(b.cidr().address()))) {
+      if (b.unallocated().isEmpty() || b.cidr().family() != family || !inAny(eligible, b.cidr())) {
         continue;
       }
       Optional<Block.Assigned> a = b.assignNext(allocation, allowed(req.origin(), b));
@@ -248,6 +250,15 @@ final class Batch {
     }
     throw eligible.size() == 1 ? last : new IpamException(IpamException.Kind.POOL_EXHAUSTED,
         "all eligible pools are exhausted: " + eligible.stream().map(p -> p.cidr().toString()).toList());
+  }
+
+  private static boolean inAny(List<Pool> pools, IpPrefix block) {
+    for (Pool p : pools) {
+      if (p.cidr().contains(block.address())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static IpamException unavailable(String message) {

@@ -32,6 +32,8 @@ public final class Block {
   private final IpPrefix cidr;
   private final String owner;
   private final Instant claimed;
+  /** {@code claimed} as the block document carries it, made once per block, not per document written. */
+  private final String claimedText;
   private final long sequence;
   private final Set<Integer> reserved;
   private final List<Integer> unallocated;
@@ -39,16 +41,21 @@ public final class Block {
 
   Block(IpPrefix cidr, String owner, Instant claimed, long sequence, Set<Integer> reserved, List<Integer> unallocated,
       Map<Integer, Allocation> allocations) {
-    this(cidr, owner, claimed, sequence, Collections.unmodifiableSet(new TreeSet<>(reserved)), List.copyOf(unallocated),
-        new TreeMap<>(allocations));
+    this(cidr, owner, claimed, claimed.toString(), sequence, Collections.unmodifiableSet(new TreeSet<>(reserved)),
+        List.copyOf(unallocated), new TreeMap<>(allocations));
+    if (!cidr.isNetwork()) {
+      // address(ordinal) counts from cidr's own address.
+      throw new IllegalArgumentException("block " + cidr + " has host bits set");
+    }
   }
 
   /** Takes the collections as they are: only for the copies this class has just made (every assignment makes one). */
-  private Block(IpPrefix cidr, String owner, Instant claimed, long sequence, Set<Integer> reserved, List<Integer> unallocated,
-      TreeMap<Integer, Allocation> allocations) {
+  private Block(IpPrefix cidr, String owner, Instant claimed, String claimedText, long sequence, Set<Integer> reserved,
+      List<Integer> unallocated, TreeMap<Integer, Allocation> allocations) {
     this.cidr = cidr;
     this.owner = owner;
     this.claimed = claimed;
+    this.claimedText = claimedText;
     this.sequence = sequence;
     this.reserved = reserved;
     this.unallocated = unallocated;
@@ -89,6 +96,10 @@ public final class Block {
     return claimed;
   }
 
+  String claimedText() {
+    return claimedText;
+  }
+
   public long sequence() {
     return sequence;
   }
@@ -119,14 +130,18 @@ public final class Block {
     return unallocated.size();
   }
 
-  /** The address at {@code ordinal}. */
+  /**
+   * The address at {@code ordinal}: the network address plus the ordinal, added byte by byte from the
+   * end (every allocation asks; a {@code BigInteger} round trip cost more than the rest of the assignment).
+   */
   public IpAddress address(int ordinal) {
-    byte[] base = cidr.network().address().toBytes();
-    BigInteger value = new BigInteger(1, base).add(BigInteger.valueOf(ordinal));
-    byte[] raw = value.toByteArray();
-    byte[] out = new byte[base.length];
-    int copy = Math.min(raw.length, out.length);
-    System.arraycopy(raw, raw.length - copy, out, out.length - copy, copy);
+    byte[] out = cidr.address().toBytes();
+    int carry = ordinal;
+    for (int i = out.length - 1; i >= 0 && carry != 0; i--) {
+      int sum = (out[i] & 0xff) + (carry & 0xff);
+      out[i] = (byte) sum;
+      carry = (carry >>> 8) + (sum >>> 8);
+    }
     return IpAddress.ofBytes(out);
   }
 
@@ -193,7 +208,7 @@ public final class Block {
     free.addAll(unallocated.subList(i + 1, unallocated.size()));
     TreeMap<Integer, Allocation> alloc = new TreeMap<>(allocations);
     alloc.put(unallocated.get(i), allocation);
-    return new Block(cidr, owner, claimed, sequence + 1, reserved, Collections.unmodifiableList(free), alloc);
+    return new Block(cidr, owner, claimed, claimedText, sequence + 1, reserved, Collections.unmodifiableList(free), alloc);
   }
 
   /** Releases the ordinals (those not allocated are ignored); they go to the tail of the free list. */
@@ -207,7 +222,7 @@ public final class Block {
         changed = true;
       }
     }
-    return changed ? new Block(cidr, owner, claimed, sequence + 1, reserved, Collections.unmodifiableList(free), alloc) : this;
+    return changed ? new Block(cidr, owner, claimed, claimedText, sequence + 1, reserved, Collections.unmodifiableList(free), alloc) : this;
   }
 
   /**

@@ -157,7 +157,7 @@ public final class Codec {
     return streamed(256 + 48 * b.allocations().size(), g -> {
       g.writeStringField("cidr", b.cidr().toString());
       g.writeStringField("owner", b.owner());
-      g.writeStringField("claimed", b.claimed().toString());
+      g.writeStringField("claimed", b.claimedText());
       g.writeNumberField("sequence", b.sequence());
       g.writeArrayFieldStart("reserved");
       for (int r : b.reserved()) {

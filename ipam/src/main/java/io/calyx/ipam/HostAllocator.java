@@ -260,6 +260,10 @@ public final class HostAllocator implements AutoCloseable {
     // By identity: the pool cache hands out one instance per pool version (a record's hash walks its fields).
     java.util.Set<Pool> touched = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     for (IpPrefix cidr : changed) {
+      // A block just written with enough free addresses of its own: its pool is not low (most commits).
+      if (cache.get(cidr).filter(c -> c.block().free() >= CLAIM_AHEAD_BELOW).isPresent()) {
+        continue;
+      }
       // Only in pools with many blocks: in a small pool, a block claimed ahead could be one another host needs.
       pools.poolOf(cidr).filter(p -> !p.disabled() && p.blockCount() >= CLAIM_AHEAD_MIN_BLOCKS).ifPresent(touched::add);
     }

@@ -40,6 +40,26 @@ class BlockTest {
     assertThat(b.ordinalOf(IpAddress.parse("ip", last))).contains(size - 1);
   }
 
+  @ParameterizedTest
+  @CsvSource({"10.0.0.0/24", "10.0.255.0/24", "10.255.255.0/24", "10.0.0.0/16", "fd00::ff00/120", "fd00:0:0:ffff:ffff:ffff:ffff:0/112"})
+  void everyOrdinalIsTheNetworkAddressPlusTheOrdinalAcrossByteCarries(String cidr) {
+    IpPrefix prefix = IpPrefix.parseNetwork("c", cidr);
+    Block b = Block.create(prefix, "h1", T0);
+    java.math.BigInteger base = new java.math.BigInteger(1, prefix.address().toBytes());
+    for (int ordinal = 0; ordinal < b.size(); ordinal++) {
+      IpAddress a = b.address(ordinal);
+      assertThat(new java.math.BigInteger(1, a.toBytes())).as("ordinal %d", ordinal).isEqualTo(base.add(java.math.BigInteger.valueOf(ordinal)));
+      assertThat(prefix.contains(a)).isTrue();
+      assertThat(b.ordinalOf(a)).contains(ordinal);
+    }
+  }
+
+  @Test
+  void aBlockWithHostBitsIsRefused() {
+    assertThatThrownBy(() -> Block.create(new IpPrefix(IpAddress.parse("ip", "10.0.0.5"), 29), "h1", T0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("host bits");
+  }
+
   @Test
   void releasedAddressesGoToTheTailSoTheyAreReusedLast() {
     Block b = Block.create(IpPrefix.parseNetwork("c", "10.0.0.0/29"), "h1", T0);
