@@ -52,6 +52,16 @@ public abstract class DatastoreContract {
   }
 
   @Test
+  void listingKeysGivesTheKeysUnderThePrefixInOrderAndAgreesWithAFullListing() {
+    store().txn(new Txn(List.of(), List.of(Op.put(p + "keys/b", b("2")), Op.put(p + "keys/a", b("1")), Op.put(p + "keys/a/deeper", b("3")),
+        Op.put(p + "keysx", b("outside")))), soon());
+    List<String> keys = store().listKeys(p + "keys/", soon());
+    assertThat(keys).containsExactly(p + "keys/a", p + "keys/a/deeper", p + "keys/b");
+    assertThat(keys).isEqualTo(store().list(p + "keys/", soon()).kvs().stream().map(KeyValue::key).toList());
+    assertThat(store().listKeys(p + "nothing/", soon())).isEmpty();
+  }
+
+  @Test
   void getOfAnAbsentKeyIsEmpty() {
     assertThat(store().get(p + "nothing", soon())).isEmpty();
   }

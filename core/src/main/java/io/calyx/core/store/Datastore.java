@@ -20,6 +20,14 @@ public interface Datastore extends AutoCloseable {
   /** All keys starting with {@code prefix}, in key order, with the revision they reflect. */
   Listing list(String prefix, Deadline deadline);
 
+  /**
+   * The keys starting with {@code prefix}, in key order, without their values: for callers that only need
+   * to know what exists (a block claim looking for a free CIDR), at a fraction of a full listing's bytes.
+   */
+  default java.util.List<String> listKeys(String prefix, Deadline deadline) {
+    return list(prefix, deadline).kvs().stream().map(KeyValue::key).toList();
+  }
+
   /** Applies {@code txn} atomically (see {@link Txn}). */
   TxnResult txn(Txn txn, Deadline deadline);
 

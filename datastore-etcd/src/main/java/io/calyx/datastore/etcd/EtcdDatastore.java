@@ -170,6 +170,18 @@ public final class EtcdDatastore implements Datastore {
   }
 
   @Override
+  public List<String> listKeys(String prefix, Deadline deadline) {
+    GetOption option = GetOption.builder()
+        .isPrefix(true)
+        .withKeysOnly(true)
+        .withSortField(GetOption.SortTarget.KEY)
+        .withSortOrder(GetOption.SortOrder.ASCEND)
+        .build();
+    GetResponse r = call(() -> kv.get(bytes(prefix), option), deadline, "list");
+    return r.getKvs().stream().map(k -> k.getKey().toString(StandardCharsets.UTF_8)).toList();
+  }
+
+  @Override
   public TxnResult txn(Txn txn, Deadline deadline) {
     io.etcd.jetcd.Txn t = kv.txn();
     Cmp[] cmps = txn.compares().stream().map(EtcdDatastore::cmp).toArray(Cmp[]::new);
