@@ -51,13 +51,13 @@ final class BlockClaimer {
       IpPrefix cidr = new IpPrefix(wanted.get(), pool.blockSize()).network();
       return tryClaim(cidr, deadline).orElseThrow(() -> ownedElsewhere(cidr, wanted.get(), deadline));
     }
-    // The pool's existing blocks, keys only: a block and its owner's affinity are created together, so
-    // this is every claimed CIDR, read at a fraction of listing every affinity of the cluster (which a
-    // claim did before, values and all). A block key that does not parse is still guarded by the
-    // claim's compare.
+    // Every CIDR some host has an affinity for, from the affinity keys alone (the key names the block; a
+    // claim used to read and decode every affinity document). Skipped even when its block is missing: routes
+    // follow affinities, and a CIDR with two would be routed to one of the two hosts only. Blocks without
+    // an affinity are still guarded by the claim's compare.
     Set<IpPrefix> claimed = new HashSet<>();
-    for (String key : store.listKeys(Keys.blocksOf(pool), deadline)) {
-      Keys.blockOf(key).filter(cidr -> pool.cidr().contains(cidr.address())).ifPresent(claimed::add);
+    for (String key : store.listKeys(Keys.AFFINITIES, deadline)) {
+      Keys.blockOfAffinity(key).ifPresent(claimed::add);
     }
     long count = pool.blockCount();
     long tries = Math.min(count, MAX_CANDIDATES);

@@ -252,7 +252,7 @@ public final class HostAllocator implements AutoCloseable {
 
   /**
    * Claims the next block of a pool in the background when this host's blocks of it run low, so a burst
-   * never waits for a claim (a listing of the pool's block keys plus a transaction) in the middle of a batch. Only
+   * never waits for a claim (a listing of the affinity keys plus a transaction) in the middle of a batch. Only
    * the pools of the blocks just written can have run low: the others are not looked at (this runs after
    * every commit).
    */

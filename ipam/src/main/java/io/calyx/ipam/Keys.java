@@ -27,30 +27,14 @@ public final class Keys {
   }
 
   /**
-   * A key prefix under which the block keys of every block of {@code pool} lie, and possibly others (filter
-   * with {@link #blockOf}). IPv4: the longest prefix the pool's first and last block keys share (dotted
-   * quads of an aligned range keep it: where an octet's digit count changes inside the range, its first
-   * digits differ). IPv6: all block keys, since the text form drops zero groups and so need not share one.
+   * The block an affinity key names ({@code affinities/<host>/<cidr>}); empty for a key that is not a
+   * well-formed affinity key.
    */
-  static String blocksOf(Pool pool) {
-    if (pool.cidr().family() != io.calyx.core.net.IpFamily.V4) {
-      return BLOCKS;
-    }
-    String first = block(BlockClaimer.blockAt(pool, 0));
-    String last = block(BlockClaimer.blockAt(pool, pool.blockCount() - 1));
-    int n = 0;
-    while (n < first.length() && n < last.length() && first.charAt(n) == last.charAt(n)) {
-      n++;
-    }
-    return first.substring(0, n);
-  }
-
-  /** The CIDR a block key names; empty for a key that is not a well-formed block key. */
-  static java.util.Optional<IpPrefix> blockOf(String key) {
-    if (!key.startsWith(BLOCKS)) {
+  static java.util.Optional<IpPrefix> blockOfAffinity(String key) {
+    if (!key.startsWith(AFFINITIES)) {
       return java.util.Optional.empty();
     }
-    String segment = key.substring(BLOCKS.length());
+    String segment = key.substring(key.lastIndexOf('/') + 1);
     int dash = segment.lastIndexOf('-');
     try {
       return java.util.Optional.of(IpPrefix.parseNetwork("block", segment.substring(0, dash) + "/" + segment.substring(dash + 1)));
