@@ -101,6 +101,31 @@ class InstallTreeIT {
         .contains("complete -F _complete_calyxctl").contains("profile").contains("--etcd-cacert");
   }
 
+  /**
+   * The launchers run {@code java -jar lib/<launcher>.jar}, whose manifest class path names the other jars:
+   * a name the build writes differently from the copied file (a classified jar, say) would be missing at
+   * run time without an error until a class of it is needed.
+   */
+  @Test
+  void theLaunchersClassPathsNameExactlyTheJarsInLib() throws IOException {
+    List<String> launchers = List.of("io.calyx.calyx-agent.jar", "io.calyx.calyx-cli.jar");
+    java.util.Set<String> named = new java.util.TreeSet<>();
+    for (String launcher : launchers) {
+      try (java.util.jar.JarFile jar = new java.util.jar.JarFile(TREE.resolve("lib").resolve(launcher).toFile())) {
+        String classPath = jar.getManifest().getMainAttributes().getValue("Class-Path");
+        assertThat(classPath).as(launcher).isNotBlank();
+        for (String entry : classPath.trim().split("\\s+")) {
+          assertThat(TREE.resolve("lib").resolve(entry)).as("%s names %s", launcher, entry).isRegularFile();
+          named.add(entry);
+        }
+      }
+    }
+    try (java.util.stream.Stream<Path> jars = Files.list(TREE.resolve("lib"))) {
+      assertThat(jars.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".jar")).filter(n -> !launchers.contains(n)))
+          .as("jars in lib/ that no launcher loads").allSatisfy(n -> assertThat(named).contains(n));
+    }
+  }
+
   @Test
   void pluginsAnswerVersionWithNoAgentAndAnEmptyEnvironment() throws Exception {
     for (String plugin : List.of("calyx", "calyx-ipam")) {
