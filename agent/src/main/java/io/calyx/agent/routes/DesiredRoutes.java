@@ -26,25 +26,31 @@ public final class DesiredRoutes {
   /**
    * The routes for {@code self}.
    *
-   * @param ownerships every block's owner; a block claimed twice (which the claim transaction rules out)
-   *     is routed to the alphabetically first owner, so every host picks the same one
+   * @param ownerships every block's owner; a block claimed twice (which the claim transaction rules out, but
+   *     a stray affinity left by hand or by an old crash can cause) goes to the alphabetically first owner
+   *     that has an address of the block's family, else the alphabetically first: every host picks the same
+   *     one, and a stray affinity of a host that is gone does not take the route from the live owner
    * @param nodes the registered nodes by name; a remote block whose owner has no address of the block's
    *     family (not registered yet, or deleted) gets no route until it has one
    */
   public static Set<BlockRoute> compute(String self, Collection<Ownership> ownerships, Map<String, Node> nodes) {
-    Map<IpPrefix, String> owner = new HashMap<>();
+    Map<IpPrefix, java.util.TreeSet<String>> owners = new HashMap<>();
     for (Ownership o : ownerships) {
-      owner.merge(o.block(), o.owner(), (a, b) -> a.compareTo(b) <= 0 ? a : b);
+      owners.computeIfAbsent(o.block(), b -> new java.util.TreeSet<>()).add(o.owner());
     }
     Set<BlockRoute> out = new HashSet<>();
-    owner.forEach((block, host) -> {
+    owners.forEach((block, candidates) -> {
+      String host = candidates.stream().filter(h -> addressOf(h, block, nodes).isPresent()).findFirst().orElse(candidates.first());
       if (host.equals(self)) {
         out.add(BlockRoute.blackhole(block));
         return;
       }
-      Optional<IpAddress> via = Optional.ofNullable(nodes.get(host)).flatMap(n -> n.address(block.family()));
-      via.ifPresent(ip -> out.add(BlockRoute.via(block, ip)));
+      addressOf(host, block, nodes).ifPresent(ip -> out.add(BlockRoute.via(block, ip)));
     });
     return out;
+  }
+
+  private static Optional<IpAddress> addressOf(String host, IpPrefix block, Map<String, Node> nodes) {
+    return Optional.ofNullable(nodes.get(host)).flatMap(n -> n.address(block.family()));
   }
 }

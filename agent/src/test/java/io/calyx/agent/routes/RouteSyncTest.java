@@ -189,4 +189,18 @@ class RouteSyncTest {
     assertThat(DesiredRoutes.compute("a", List.of(new DesiredRoutes.Ownership("b", p("fd00::/122"))), nodes))
         .as("no IPv6 address for b: no IPv6 route").isEmpty();
   }
+
+  @Test
+  void aBlockClaimedTwiceGoesToAnOwnerThatCanBeRoutedTo() {
+    // "a-gone" sorts first but has no node record (a stray affinity of a host that is gone): the block goes
+    // to the live owner, on every host alike, and the live owner blackholes it.
+    Map<String, Node> nodes = Map.of("c", new Node("c", Optional.of(ip("192.0.2.3")), Optional.empty(), "t", Instant.EPOCH, Instant.EPOCH),
+        "self", new Node("self", Optional.of(ip("192.0.2.9")), Optional.empty(), "t", Instant.EPOCH, Instant.EPOCH));
+    List<DesiredRoutes.Ownership> twice = List.of(new DesiredRoutes.Ownership("a-gone", p("10.0.0.0/26")),
+        new DesiredRoutes.Ownership("c", p("10.0.0.0/26")));
+    assertThat(DesiredRoutes.compute("self", twice, nodes)).containsExactly(BlockRoute.via(p("10.0.0.0/26"), ip("192.0.2.3")));
+    assertThat(DesiredRoutes.compute("c", twice, nodes)).containsExactly(BlockRoute.blackhole(p("10.0.0.0/26")));
+    assertThat(DesiredRoutes.compute("self", List.of(new DesiredRoutes.Ownership("a-gone", p("10.0.0.64/26")),
+        new DesiredRoutes.Ownership("b-gone", p("10.0.0.64/26"))), nodes)).as("no owner can be routed to: no route").isEmpty();
+  }
 }
