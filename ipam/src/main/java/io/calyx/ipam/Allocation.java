@@ -6,18 +6,41 @@ import io.calyx.core.HandleId;
  * Who holds one address of a block: only the handle, to keep the block document (rewritten by every
  * allocation) small; when, by which plugin and on which node are in the handle record.
  *
- * @param handle the holder (network, container, interface)
- * @param text the handle's text form, as the block document carries it (made once: a block is encoded for
- *     every transaction that changes it, with all of its allocations)
+ * <p>Carries the handle's text form, as the block document writes it, made once here: a block is encoded
+ * for every transaction that changes it, with all of its allocations. (A class, not a record: a record's
+ * public canonical constructor would let text and handle disagree, or make every construction check it.)
  */
-public record Allocation(HandleId handle, String text) {
-  public Allocation {
-    if (!text.equals(handle.toString())) {
-      throw new IllegalArgumentException("allocation text " + text + " is not the handle " + handle);
-    }
+public final class Allocation {
+  private final HandleId handle;
+  private final String text;
+
+  /** @param handle the holder (network, container, interface) */
+  public Allocation(HandleId handle) {
+    this.handle = handle;
+    this.text = handle.toString();
   }
 
-  public Allocation(HandleId handle) {
-    this(handle, handle.toString());
+  public HandleId handle() {
+    return handle;
+  }
+
+  /** The handle's text form. */
+  public String text() {
+    return text;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Allocation a && handle.equals(a.handle);
+  }
+
+  @Override
+  public int hashCode() {
+    return handle.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return "Allocation[" + text + "]";
   }
 }

@@ -12,6 +12,7 @@ import io.calyx.cni.spec.Result;
 import io.calyx.core.Attachment;
 import io.calyx.core.Deadline;
 import io.calyx.core.Elapsed;
+import io.calyx.core.Futures;
 import io.calyx.core.HandleId;
 import io.calyx.core.endpoint.Endpoint;
 import io.calyx.core.mesos.IpAddressRequest;
@@ -192,7 +193,7 @@ public final class CalyxHandler implements CniHandler, AutoCloseable {
    * write; any other outcome keeps the original error.
    */
   private CompletableFuture<HandleRecord> committedAfterAll(HandleId handle, Throwable err, Deadline deadline) {
-    Throwable cause = io.calyx.core.Futures.unwrap(err);
+    Throwable cause = Futures.unwrap(err);
     boolean unavailable = cause instanceof DatastoreUnavailableException
         || cause instanceof CniException c && c.code() == CniException.TRY_AGAIN_LATER;
     if (!unavailable || deadline.expired()) {

@@ -2,6 +2,7 @@ package io.calyx.cni.ipam;
 
 import io.calyx.cni.spec.CniException;
 import io.calyx.core.Deadline;
+import io.calyx.core.Futures;
 import io.calyx.core.HandleId;
 import io.calyx.core.NetworkName;
 import io.calyx.core.net.IpFamily;
@@ -53,7 +54,7 @@ public final class NodeAddressManager implements AddressManager {
           if (err == null) {
             return record;
           }
-          Throwable cause = io.calyx.core.Futures.unwrap(err);
+          Throwable cause = Futures.unwrap(err);
           throw translate(cause instanceof TimeoutException
               ? new DatastoreUnavailableException("the allocation did not finish within the request's timeout", cause)
               : cause instanceof RuntimeException r ? r : new IllegalStateException(cause));
