@@ -139,7 +139,8 @@ final class IpamBenchCommand implements Callable<Integer> {
         }
         String prefix = "/calyx/bench/" + run + "/";
         try {
-          Work allocate = i -> allocators.get(i % hosts).allocate(new AllocateRequest(handle(run, i), Origin.CALYX,
+          // As calyx-ipam's ADD allocates (NodeAddressManager): a caller that waits for its answer.
+          Work allocate = i -> allocators.get(i % hosts).allocateWaiting(new AllocateRequest(handle(run, i), Origin.CALYX,
               Set.of(IpFamily.V4), List.of(range), List.of(), deadline())).join();
           Work put = i -> store.txn(new Txn(List.of(Compare.absent(prefix + i)),
               List.of(Op.put(prefix + i, new byte[Integer.getInteger("calyx.bench.rawValue", 64)]))), deadline());

@@ -13,11 +13,14 @@ import io.calyx.core.HandleId;
 public final class Allocation {
   private final HandleId handle;
   private final String text;
+  /** The text as a JSON string, quoted and UTF-8-encoded on first use and then kept (see {@link Codec#encode(Block)}). */
+  private final com.fasterxml.jackson.core.io.SerializedString json;
 
   /** @param handle the holder (network, container, interface) */
   public Allocation(HandleId handle) {
     this.handle = handle;
     this.text = handle.toString();
+    this.json = new com.fasterxml.jackson.core.io.SerializedString(text);
   }
 
   public HandleId handle() {
@@ -27,6 +30,11 @@ public final class Allocation {
   /** The handle's text form. */
   public String text() {
     return text;
+  }
+
+  /** The text form for the block document's JSON. */
+  com.fasterxml.jackson.core.SerializableString json() {
+    return json;
   }
 
   @Override

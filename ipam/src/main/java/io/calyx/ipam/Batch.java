@@ -337,13 +337,15 @@ final class Batch {
     for (Block b : working.values()) {
       long rev = cache.get(b.cidr()).map(BlockCache.Cached::modRevision)
           .orElseThrow(() -> new IllegalStateException("block " + b.cidr() + " changed but is not cached"));
-      compares.add(Compare.modRevision(Keys.block(b.cidr()), rev));
-      writes.add(Op.put(Keys.block(b.cidr()), Codec.encode(b)));
+      String key = Keys.block(b.cidr());
+      compares.add(Compare.modRevision(key, rev));
+      writes.add(Op.put(key, Codec.encode(b)));
     }
     for (Planned p : planned) {
       p.newHandle().ifPresent(h -> {
-        compares.add(Compare.absent(Keys.handle(h.handle())));
-        writes.add(Op.put(Keys.handle(h.handle()), Codec.encode(h)));
+        String key = Keys.handle(h.handle());
+        compares.add(Compare.absent(key));
+        writes.add(Op.put(key, Codec.encode(h)));
         writes.addAll(companion(p).alongside(h));
       });
       p.deletedHandle().ifPresent(h -> {

@@ -109,18 +109,27 @@ final class BlockCache {
     Map<Integer, Allocation> after = block.allocations();
     // A block written by this host shares its unchanged Allocation objects with the version before it:
     // index only what changed (every commit puts its blocks here; re-indexing all of them cost more than
-    // planning the allocation).
+    // planning the allocation). Both maps are in ordinal order: one walk over the two finds the changes.
     List<HandleId> gone = new ArrayList<>(0);
-    before.forEach((ordinal, a) -> {
-      if (after.get(ordinal) != a) {
-        gone.add(a.handle());
+    var olds = before.entrySet().iterator();
+    var news = after.entrySet().iterator();
+    Map.Entry<Integer, Allocation> o = olds.hasNext() ? olds.next() : null;
+    Map.Entry<Integer, Allocation> n = news.hasNext() ? news.next() : null;
+    while (o != null || n != null) {
+      int order = o == null ? 1 : n == null ? -1 : Integer.compare(o.getKey(), n.getKey());
+      if (order <= 0 && (order < 0 || o.getValue() != n.getValue())) {
+        gone.add(o.getValue().handle());
       }
-    });
-    after.forEach((ordinal, a) -> {
-      if (before.get(ordinal) != a) {
-        byHandle.computeIfAbsent(a.handle(), h -> new HashSet<>()).add(block.cidr());
+      if (order >= 0 && (order > 0 || o.getValue() != n.getValue())) {
+        byHandle.computeIfAbsent(n.getValue().handle(), h -> new HashSet<>()).add(block.cidr());
       }
-    });
+      if (order <= 0) {
+        o = olds.hasNext() ? olds.next() : null;
+      }
+      if (order >= 0) {
+        n = news.hasNext() ? news.next() : null;
+      }
+    }
     if (!gone.isEmpty()) {
       // A handle may hold several ordinals of one block: it leaves the index only when it holds none now.
       Set<HandleId> holders = new HashSet<>();

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The cache updates its indexes (which blocks hold a handle, which blocks have a free address) from the
  * difference between a block's old and new version. Checked against recomputing them from scratch after
- * every step of random histories: assignments, releases, handles holding several ordinals of one block,
+ * every step of random histories: assignments, releases, several of them at once (an ordinal freed and
+ * given to another handle), handles holding several ordinals of one block,
  * blocks replaced by equal copies as read back from etcd (new objects), removals and invalidation.
  */
 class BlockCacheTest {
@@ -38,7 +39,7 @@ class BlockCacheTest {
       for (int step = 0; step < 60; step++) {
         IpPrefix cidr = cidrs.get(random.nextInt(cidrs.size()));
         Block current = truth.getOrDefault(cidr, Block.create(cidr, "h1", T0));
-        Block next = switch (random.nextInt(10)) {
+        Block next = switch (random.nextInt(11)) {
           case 0, 1, 2, 3 -> current.assignNext(new Allocation(handles.get(random.nextInt(handles.size()))), o -> true)
               .map(Block.Assigned::block).orElse(current);
           case 4, 5 -> current.allocations().isEmpty() ? current
@@ -47,6 +48,7 @@ class BlockCacheTest {
               : current.release(current.ordinalsOf(current.allocations().values().iterator().next().handle()));
           case 7 -> Codec.decodeBlock(new io.calyx.core.store.KeyValue(Keys.block(cidr), Codec.encode(current), 1, 1, 1));
           case 8 -> null;
+          case 9 -> batch(current, handles, random);
           default -> current;
         };
         if (next == null) {
@@ -62,6 +64,21 @@ class BlockCacheTest {
         assertIndexes(cache, truth, handles);
       }
     }
+  }
+
+  /**
+   * Several changes before one put, as a batch makes them: a release, then assignments that may give the
+   * freed ordinal to another handle (same ordinal, another allocation).
+   */
+  private static Block batch(Block current, List<HandleId> handles, Random random) {
+    Block b = current;
+    if (!b.allocations().isEmpty()) {
+      b = b.release(List.of(new ArrayList<>(b.allocations().keySet()).get(random.nextInt(b.used()))));
+    }
+    for (int i = 0; i < 2; i++) {
+      b = b.assignNext(new Allocation(handles.get(random.nextInt(handles.size()))), o -> true).map(Block.Assigned::block).orElse(b);
+    }
+    return b;
   }
 
   private static void assertIndexes(BlockCache cache, Map<IpPrefix, Block> truth, List<HandleId> handles) {

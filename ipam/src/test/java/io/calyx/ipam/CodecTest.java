@@ -34,6 +34,51 @@ class CodecTest {
     assertThat(new String(Codec.encode(b), StandardCharsets.UTF_8)).contains("\"schema\":1");
   }
 
+  /** Ordinals past the codec's table of pre-encoded field names (a /20 block has 4,096) are written too. */
+  @Test
+  void largeBlocksRoundTripEveryOrdinal() {
+    Block b = Block.create(IpPrefix.parseNetwork("c", "10.2.0.0/20"), "host-1", T0);
+    for (int ordinal : List.of(0, 2, 1023, 1024, 4000, 4095)) {
+      b = b.assign(ordinal, new Allocation(HandleId.parse("net:c" + ordinal + ":eth0")));
+    }
+    Block back = Codec.decodeBlock(kv("/k", Codec.encode(b)));
+    assertThat(back.allocations()).isEqualTo(b.allocations());
+    assertThat(back.allocations().keySet()).containsExactly(0, 2, 1023, 1024, 4000, 4095);
+    assertThat(back.unallocated()).isEqualTo(b.unallocated());
+  }
+
+  /** Records of different times, one after the other, each carry their own (the codec keeps the last text). */
+  @Test
+  void handleRecordsOfDifferentTimesKeepTheirOwn() {
+    for (Instant since : List.of(T0, T0, T0.plusMillis(1), T0, T0.plusSeconds(86_400))) {
+      HandleRecord h = new HandleRecord(HandleId.parse("net:c1:eth0"), "host-1", Origin.CALYX, since,
+          List.of(new HandleRecord.AssignedIp(IpAddress.parse("i", "10.1.0.3"), IpPrefix.parseNetwork("b", "10.1.0.0/29"))));
+      assertThat(Codec.decodeHandle(kv("/k", Codec.encode(h))).since()).isEqualTo(since);
+    }
+  }
+
+  /** The handle record's time is written exactly as {@code Instant.toString} writes it, whatever its precision. */
+  @Test
+  void instantsAreWrittenAsInstantToStringWritesThem() {
+    java.util.Random random = new java.util.Random(20261122);
+    List<Instant> instants = new java.util.ArrayList<>(List.of(Instant.EPOCH, T0, T0.plusNanos(1), T0.plusMillis(10), T0.plusNanos(120_000),
+        T0.plusNanos(999_999_999), Instant.parse("1969-12-31T23:59:59.5Z"), Instant.parse("9999-12-31T23:59:59.000000001Z"),
+        Instant.parse("+10000-01-01T00:00:00.25Z")));
+    for (int i = 0; i < 2000; i++) {
+      long second = T0.getEpochSecond() + random.nextInt(5);
+      int nanos = switch (random.nextInt(4)) {
+        case 0 -> 0;
+        case 1 -> random.nextInt(1000) * 1_000_000;
+        case 2 -> random.nextInt(1_000_000) * 1_000;
+        default -> random.nextInt(1_000_000_000);
+      };
+      instants.add(Instant.ofEpochSecond(second, nanos));
+    }
+    for (Instant instant : instants) {
+      assertThat(Codec.instantText(instant)).as("%s", instant).isEqualTo(instant.toString());
+    }
+  }
+
   /** The block document's exact form: what every calyx version in a cluster reads and writes. */
   @Test
   void blockDocumentIsStable() {

@@ -17,6 +17,11 @@ final class CountingDatastore implements Datastore {
   final AtomicInteger gets = new AtomicInteger();
   final AtomicInteger lists = new AtomicInteger();
   final AtomicInteger txns = new AtomicInteger();
+  /** The thread that sent the last transaction. */
+  volatile Thread lastTxnThread;
+  /** When set, transactions wait for it to open (after counting down {@link #txnWaiting}). */
+  volatile java.util.concurrent.CountDownLatch holdTxns;
+  final java.util.concurrent.Semaphore txnWaiting = new java.util.concurrent.Semaphore(0);
 
   CountingDatastore(Datastore inner) {
     this.inner = inner;
@@ -41,6 +46,16 @@ final class CountingDatastore implements Datastore {
   @Override
   public TxnResult txn(Txn txn, Deadline deadline) {
     txns.incrementAndGet();
+    lastTxnThread = Thread.currentThread();
+    java.util.concurrent.CountDownLatch hold = holdTxns;
+    if (hold != null) {
+      txnWaiting.release();
+      try {
+        hold.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     return inner.txn(txn, deadline);
   }
 

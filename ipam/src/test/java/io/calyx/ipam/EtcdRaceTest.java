@@ -29,7 +29,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Races on a real etcd: four hosts (four allocators, as four agents would run) and 16 concurrent workers
- * allocating from one small pool, so block claims collide. No address is handed out twice, every block has
+ * allocating from one small pool (half of them committing on their own threads when their allocator is idle),
+ * so block claims collide. No address is handed out twice, every block has
  * exactly one owner, and after releasing everything nothing is left.
  */
 @ExtendWith(EtcdExtension.class)
@@ -49,8 +50,9 @@ class EtcdRaceTest {
         for (int i = 0; i < count; i++) {
           int n = i;
           HostAllocator on = hosts.get(i % 4);
-          results.add(workers.submit(() -> on.allocate(new AllocateRequest(handle("r" + n), Origin.CALYX, Set.of(IpFamily.V4),
-              List.of(), List.of(), soon())).join()));
+          AllocateRequest request = new AllocateRequest(handle("r" + n), Origin.CALYX, Set.of(IpFamily.V4), List.of(), List.of(), soon());
+          // Half of them as calyx-ipam's ADD asks: committed on the caller's thread when the allocator is idle.
+          results.add(workers.submit(() -> (n % 8 < 4 ? on.allocateWaiting(request) : on.allocate(request)).join()));
         }
         Map<IpAddress, String> owners = new HashMap<>();
         for (int i = 0; i < count; i++) {

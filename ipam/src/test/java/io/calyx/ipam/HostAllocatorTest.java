@@ -72,6 +72,67 @@ class HostAllocatorTest {
   }
 
   @Test
+  void aWaitingCallerOfAnIdleAllocatorCommitsItsRequestOnItsOwnThread() {
+    pools.add(cidr("10.244.0.0/16"), Optional.empty(), soon());
+    HostAllocator a = allocator("h1");
+    HandleRecord queued = a.allocate(v4("c0")).join();
+    assertThat(store.lastTxnThread).isNotSameAs(Thread.currentThread());
+
+    CompletableFuture<HandleRecord> f = a.allocateWaiting(v4("c1"));
+    assertThat(f).isDone();
+    assertThat(store.lastTxnThread).isSameAs(Thread.currentThread());
+    HandleRecord r = f.join();
+    assertThat(r.ips().getFirst().ip()).isNotEqualTo(queued.ips().getFirst().ip());
+    assertThat(a.find(handle("c1"), soon())).contains(r);
+    int txns = store.txns.get();
+    assertThat(a.allocateWaiting(v4("c1")).join()).as("a retried ADD gets its allocation again").isEqualTo(r);
+    assertThat(store.txns.get()).isEqualTo(txns);
+    assertThat(audit(memory)).hasSize(2);
+  }
+
+  @Test
+  @org.junit.jupiter.api.Timeout(60) // committed alongside the held batch, it would hang on the held transaction
+  void aWaitingCallerQueuesWhileTheCommitterIsBusy() throws Exception {
+    pools.add(cidr("10.244.0.0/16"), Optional.empty(), soon());
+    HostAllocator a = allocator("h1");
+    a.allocate(v4("c0")).join();
+    java.util.concurrent.CountDownLatch open = new java.util.concurrent.CountDownLatch(1);
+    store.holdTxns = open;
+    CompletableFuture<HandleRecord> first = a.allocate(v4("c1"));
+    assertThat(store.txnWaiting.tryAcquire(10, java.util.concurrent.TimeUnit.SECONDS)).as("the committer is in its transaction").isTrue();
+
+    CompletableFuture<HandleRecord> waiting = a.allocateWaiting(v4("c2"));
+    assertThat(waiting).as("queued behind the committer's batch, not committed alongside it").isNotDone();
+    store.holdTxns = null;
+    open.countDown();
+    assertThat(waiting.join().ips().getFirst().ip()).isNotEqualTo(first.join().ips().getFirst().ip());
+    assertThat(store.lastTxnThread).isNotSameAs(Thread.currentThread());
+    assertThat(audit(memory)).hasSize(3);
+  }
+
+  @Test
+  void waitingAndQueuedCallersTogetherNeverShareAnAddress() throws Exception {
+    pools.add(cidr("10.244.0.0/22"), Optional.of(28), soon());
+    HostAllocator a = allocator("h1");
+    java.util.concurrent.ExecutorService workers = java.util.concurrent.Executors.newFixedThreadPool(12);
+    try {
+      List<java.util.concurrent.Future<HandleRecord>> results = new ArrayList<>();
+      for (int i = 0; i < 300; i++) {
+        String c = "c" + i;
+        boolean waits = i % 2 == 0;
+        results.add(workers.submit(() -> (waits ? a.allocateWaiting(v4(c)) : a.allocate(v4(c))).join()));
+      }
+      Set<IpAddress> ips = new HashSet<>();
+      for (java.util.concurrent.Future<HandleRecord> r : results) {
+        assertThat(ips.add(r.get().ips().getFirst().ip())).as("%s handed out twice", r.get().ips().getFirst().ip()).isTrue();
+      }
+      assertThat(audit(memory)).hasSize(300);
+    } finally {
+      workers.shutdownNow();
+    }
+  }
+
+  @Test
   void allocatesFromAnAffineBlockAndWritesHandleAndBlockTogether() {
     pools.add(cidr("10.244.0.0/16"), Optional.empty(), soon());
     HostAllocator a = allocator("h1");

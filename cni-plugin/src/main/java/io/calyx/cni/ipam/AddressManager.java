@@ -14,7 +14,10 @@ import java.util.Optional;
  * with the code the runtime should see.
  */
 public interface AddressManager {
-  /** Allocates (or returns the existing allocation of) {@code request.handle()}. */
+  /**
+   * Allocates (or returns the existing allocation of) {@code request.handle()}, blocking until it is
+   * committed (on the calling thread itself when the host's allocator is idle).
+   */
   HandleRecord allocate(AllocateRequest request);
 
   /**

@@ -38,7 +38,8 @@ public final class NodeAddressManager implements AddressManager {
 
   @Override
   public HandleRecord allocate(AllocateRequest request) {
-    return call(() -> await(node.allocator(request.deadline()).allocate(request), request.deadline()));
+    // The caller waits for the answer: let it commit the request itself when the allocator is idle.
+    return call(() -> await(node.allocator(request.deadline()).allocateWaiting(request), request.deadline()));
   }
 
   @Override

@@ -184,11 +184,21 @@ public final class EtcdDatastore implements Datastore {
   @Override
   public TxnResult txn(Txn txn, Deadline deadline) {
     io.etcd.jetcd.Txn t = kv.txn();
-    Cmp[] cmps = txn.compares().stream().map(EtcdDatastore::cmp).toArray(Cmp[]::new);
-    io.etcd.jetcd.op.Op[] writes = txn.writes().stream().map(EtcdDatastore::op).toArray(io.etcd.jetcd.op.Op[]::new);
-    io.etcd.jetcd.op.Op[] reads = txn.compares().stream()
-        .map(c -> io.etcd.jetcd.op.Op.get(bytes(c.key()), GetOption.DEFAULT))
-        .toArray(io.etcd.jetcd.op.Op[]::new);
+    // Loops, not streams: every allocation commits through here (three streams were a tenth of the
+    // allocator thread's CPU, measured with JFR; the agent runs C1-compiled code only).
+    int n = txn.compares().size();
+    Cmp[] cmps = new Cmp[n];
+    io.etcd.jetcd.op.Op[] reads = new io.etcd.jetcd.op.Op[n];
+    for (int i = 0; i < n; i++) {
+      Compare c = txn.compares().get(i);
+      ByteSequence key = bytes(c.key());
+      cmps[i] = cmp(c, key);
+      reads[i] = io.etcd.jetcd.op.Op.get(key, GetOption.DEFAULT);
+    }
+    io.etcd.jetcd.op.Op[] writes = new io.etcd.jetcd.op.Op[txn.writes().size()];
+    for (int i = 0; i < writes.length; i++) {
+      writes[i] = op(txn.writes().get(i));
+    }
     TxnResponse r = call(() -> t.If(cmps).Then(writes).Else(reads).commit(), deadline, "transaction");
     if (r.isSucceeded()) {
       return new TxnResult(true, r.getHeader().getRevision(), Map.of());
@@ -201,11 +211,11 @@ public final class EtcdDatastore implements Datastore {
     return new TxnResult(false, r.getHeader().getRevision(), current);
   }
 
-  private static Cmp cmp(Compare c) {
+  private static Cmp cmp(Compare c, ByteSequence key) {
     return switch (c.target()) {
-      case ABSENT -> new Cmp(bytes(c.key()), Cmp.Op.EQUAL, CmpTarget.version(0));
-      case MOD_REVISION -> new Cmp(bytes(c.key()), Cmp.Op.EQUAL, CmpTarget.modRevision(c.revision()));
-      case CREATE_REVISION -> new Cmp(bytes(c.key()), Cmp.Op.EQUAL, CmpTarget.createRevision(c.revision()));
+      case ABSENT -> new Cmp(key, Cmp.Op.EQUAL, CmpTarget.version(0));
+      case MOD_REVISION -> new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(c.revision()));
+      case CREATE_REVISION -> new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(c.revision()));
     };
   }
 
