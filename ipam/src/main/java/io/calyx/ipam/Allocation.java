@@ -13,14 +13,14 @@ import io.calyx.core.HandleId;
 public final class Allocation {
   private final HandleId handle;
   private final String text;
-  /** The text as a JSON string, quoted and UTF-8-encoded on first use and then kept (see {@link Codec#encode(Block)}). */
-  private final com.fasterxml.jackson.core.io.SerializedString json;
+  /** The text as a JSON string, quoted and UTF-8 (see {@link Codec#encode(Block)}); never written after. */
+  private final byte[] quotedText;
 
   /** @param handle the holder (network, container, interface) */
   public Allocation(HandleId handle) {
     this.handle = handle;
     this.text = handle.toString();
-    this.json = new com.fasterxml.jackson.core.io.SerializedString(text);
+    this.quotedText = JsonBytes.quote(text);
   }
 
   public HandleId handle() {
@@ -32,9 +32,9 @@ public final class Allocation {
     return text;
   }
 
-  /** The text form for the block document's JSON. */
-  com.fasterxml.jackson.core.SerializableString json() {
-    return json;
+  /** The text form as a JSON string (quotes included), for the block document; not to be modified. */
+  byte[] quotedText() {
+    return quotedText;
   }
 
   @Override

@@ -181,49 +181,55 @@ public final class Codec {
   // ---- blocks
 
   /**
-   * Written with Jackson's streaming generator, not a tree: the host's allocator encodes its block for
-   * every transaction, and building a tree of up to a few hundred nodes first doubled that cost.
+   * Written straight into bytes ({@link JsonBytes}), not through a tree or a generator: the host's allocator
+   * encodes its block, with every allocation in it, for every transaction. The form is pinned by a golden
+   * test (the same text Jackson wrote before).
    */
   public static byte[] encode(Block b) {
-    return streamed(256 + 48 * b.allocations().size(), g -> {
-      g.writeStringField("cidr", b.cidr().toString());
-      g.writeStringField("owner", b.owner());
-      g.writeStringField("claimed", b.claimedText());
-      g.writeNumberField("sequence", b.sequence());
-      g.writeArrayFieldStart("reserved");
-      for (int r : b.reserved()) {
-        g.writeNumber(r);
+    JsonBytes out = new JsonBytes(256 + 48 * b.allocations().size());
+    out.ascii("{\"schema\":").number(SCHEMA)
+        .ascii(",\"cidr\":").string(b.cidr().toString())
+        .ascii(",\"owner\":").string(b.owner())
+        .ascii(",\"claimed\":").string(b.claimedText())
+        .ascii(",\"sequence\":").number(b.sequence())
+        .ascii(",\"reserved\":[");
+    numbers(out, b.reserved());
+    out.ascii("],\"unallocated\":[");
+    numbers(out, b.unallocated());
+    out.ascii("],\"allocations\":{");
+    boolean first = true;
+    for (Map.Entry<Integer, Allocation> e : b.allocations().entrySet()) {
+      if (!first) {
+        out.ascii(",");
       }
-      g.writeEndArray();
-      g.writeArrayFieldStart("unallocated");
-      for (int f : b.unallocated()) {
-        g.writeNumber(f);
-      }
-      g.writeEndArray();
-      g.writeObjectFieldStart("allocations");
-      for (Map.Entry<Integer, Allocation> e : b.allocations().entrySet()) {
-        g.writeFieldName(ordinalName(e.getKey()));
-        g.writeString(e.getValue().json());
-      }
-      g.writeEndObject();
-    });
+      first = false;
+      out.quoted(ordinalName(e.getKey())).ascii(":").quoted(e.getValue().quotedText());
+    }
+    return out.ascii("}}").toByteArray();
   }
 
-  /**
-   * The field names of the first ordinals, quoted and encoded once (made when first needed): with the
-   * allocations' pre-encoded handles, writing a block's allocations is copying bytes (it was a third of the
-   * committer's CPU per allocation, measured with JFR at concurrency 1).
-   */
-  private static final com.fasterxml.jackson.core.io.SerializedString[] ORDINAL_NAMES = new com.fasterxml.jackson.core.io.SerializedString[1024];
-
-  private static com.fasterxml.jackson.core.SerializableString ordinalName(int ordinal) {
-    if (ordinal >= ORDINAL_NAMES.length) {
-      return new com.fasterxml.jackson.core.io.SerializedString(Integer.toString(ordinal));
+  private static void numbers(JsonBytes out, Iterable<Integer> values) {
+    boolean first = true;
+    for (int v : values) {
+      if (!first) {
+        out.ascii(",");
+      }
+      first = false;
+      out.number(v);
     }
-    com.fasterxml.jackson.core.io.SerializedString name = ORDINAL_NAMES[ordinal];
+  }
+
+  /** The field names of the first ordinals, quoted once (made when first needed). */
+  private static final byte[][] ORDINAL_NAMES = new byte[1024][];
+
+  private static byte[] ordinalName(int ordinal) {
+    if (ordinal >= ORDINAL_NAMES.length) {
+      return JsonBytes.quote(Integer.toString(ordinal));
+    }
+    byte[] name = ORDINAL_NAMES[ordinal];
     if (name == null) {
-      // A race makes two equal instances; either is right (SerializedString is safe to share).
-      name = new com.fasterxml.jackson.core.io.SerializedString(Integer.toString(ordinal));
+      // A race makes two equal arrays; either is right (never written after it is made).
+      name = JsonBytes.quote(Integer.toString(ordinal));
       ORDINAL_NAMES[ordinal] = name;
     }
     return name;

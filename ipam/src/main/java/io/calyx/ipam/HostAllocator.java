@@ -9,7 +9,6 @@ import io.calyx.core.store.Txn;
 import io.calyx.core.store.TxnResult;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -230,7 +229,12 @@ public final class HostAllocator implements AutoCloseable {
     if (pending.isEmpty()) {
       return;
     }
-    Deadline deadline = pending.stream().map(Request::deadline).min(Comparator.comparing(Deadline::at)).orElseThrow();
+    Deadline deadline = pending.getFirst().deadline();
+    for (Request r : pending) {
+      if (r.deadline().at().isBefore(deadline.at())) {
+        deadline = r.deadline();
+      }
+    }
     int attempt = 1;
     List<Request> inFlight = pending;
     try {
