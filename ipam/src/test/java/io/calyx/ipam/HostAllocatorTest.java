@@ -72,11 +72,12 @@ class HostAllocatorTest {
   }
 
   @Test
-  void aWaitingCallerOfAnIdleAllocatorCommitsItsRequestOnItsOwnThread() {
+  void aWaitingCallerOfAnIdleAllocatorCommitsItsRequestOnItsOwnThread() throws Exception {
     pools.add(cidr("10.244.0.0/16"), Optional.empty(), soon());
     HostAllocator a = allocator("h1");
     HandleRecord queued = a.allocate(v4("c0")).join();
     assertThat(store.lastTxnThread).isNotSameAs(Thread.currentThread());
+    idle(a);
 
     CompletableFuture<HandleRecord> f = a.allocateWaiting(v4("c1"));
     assertThat(f).isDone();
@@ -108,6 +109,45 @@ class HostAllocatorTest {
     assertThat(waiting.join().ips().getFirst().ip()).isNotEqualTo(first.join().ips().getFirst().ip());
     assertThat(store.lastTxnThread).isNotSameAs(Thread.currentThread());
     assertThat(audit(memory)).hasSize(3);
+  }
+
+  @Test
+  @org.junit.jupiter.api.Timeout(60)
+  void afterABatchOfSeveralAWaitingCallerQueuesToBeBatchedAgain() throws Exception {
+    pools.add(cidr("10.244.0.0/16"), Optional.empty(), soon());
+    HostAllocator a = allocator("h1");
+    a.allocate(v4("c0")).join();
+    java.util.concurrent.CountDownLatch open = new java.util.concurrent.CountDownLatch(1);
+    store.holdTxns = open;
+    List<CompletableFuture<HandleRecord>> burst = new ArrayList<>();
+    burst.add(a.allocate(v4("b0")));
+    assertThat(store.txnWaiting.tryAcquire(10, java.util.concurrent.TimeUnit.SECONDS)).as("the committer is in b0's transaction").isTrue();
+    for (int i = 1; i < 4; i++) {
+      burst.add(a.allocate(v4("b" + i)));
+    }
+    assertThat(a.queued()).isEqualTo(3);
+    store.holdTxns = null;
+    open.countDown();
+    burst.forEach(CompletableFuture::join);
+    idle(a);
+
+    // The last batch had three: the next waiting caller queues (a burst's first caller back would otherwise
+    // commit alone and split the batch the others form).
+    a.allocateWaiting(v4("n1")).join();
+    assertThat(store.lastTxnThread).isNotSameAs(Thread.currentThread());
+    idle(a);
+    // That batch was a lone request: the next one commits on the caller's thread again.
+    a.allocateWaiting(v4("n2")).join();
+    assertThat(store.lastTxnThread).isSameAs(Thread.currentThread());
+    assertThat(audit(memory)).hasSize(7);
+  }
+
+  /** Waits for the committer to leave its batch (it answers the callers just before). */
+  private static void idle(HostAllocator a) throws InterruptedException {
+    for (int i = 0; i < 1000 && a.committing(); i++) {
+      Thread.sleep(5);
+    }
+    assertThat(a.committing()).isFalse();
   }
 
   @Test
