@@ -80,7 +80,13 @@ final class Batch {
   }
 
   private Optional<Planned> plannedDeletion(HandleId handle) {
-    return planned.stream().filter(p -> p.deletedHandle().filter(handle::equals).isPresent()).findFirst();
+    // A loop: this runs for every request, mostly over an empty list (a stream costs several objects).
+    for (Planned p : planned) {
+      if (p.deletedHandle().isPresent() && p.deletedHandle().get().equals(handle)) {
+        return Optional.of(p);
+      }
+    }
+    return Optional.empty();
   }
 
   private Block block(IpPrefix cidr) {

@@ -105,8 +105,8 @@ final class BlockCache {
     } else {
       withFree.remove(block.cidr());
     }
-    Map<Integer, Allocation> before = old == null ? Map.of() : old.block().allocations();
-    Map<Integer, Allocation> after = block.allocations();
+    Map<Integer, Allocation> before = old == null ? Map.of() : old.block().allocationsUnwrapped();
+    Map<Integer, Allocation> after = block.allocationsUnwrapped();
     // A block written by this host shares its unchanged Allocation objects with the version before it:
     // index only what changed (every commit puts its blocks here; re-indexing all of them cost more than
     // planning the allocation). Both maps are in ordinal order: one walk over the two finds the changes.

@@ -114,25 +114,24 @@ public final class Codec {
 
   // ---- handles
 
-  /** Streamed like the block document: every allocation writes one. */
+  /** Written straight into bytes like the block document: every allocation writes one. */
   public static byte[] encode(HandleRecord h) {
-    return streamed(256, g -> {
-      g.writeStringField("handle", h.handle().toString());
-      g.writeStringField("network", h.handle().network().value());
-      g.writeStringField("container", h.handle().containerId().value());
-      g.writeStringField("interface", h.handle().ifName().value());
-      g.writeStringField("host", h.host());
-      g.writeStringField("origin", h.origin().text());
-      g.writeStringField("since", instantText(h.since()));
-      g.writeArrayFieldStart("ips");
-      for (HandleRecord.AssignedIp ip : h.ips()) {
-        g.writeStartObject();
-        g.writeStringField("ip", ip.ip().toString());
-        g.writeStringField("block", ip.block().toString());
-        g.writeEndObject();
-      }
-      g.writeEndArray();
-    });
+    JsonBytes out = new JsonBytes(256);
+    out.ascii("{\"schema\":").number(SCHEMA)
+        .ascii(",\"handle\":").string(h.handle().toString())
+        .ascii(",\"network\":").string(h.handle().network().value())
+        .ascii(",\"container\":").string(h.handle().containerId().value())
+        .ascii(",\"interface\":").string(h.handle().ifName().value())
+        .ascii(",\"host\":").string(h.host())
+        .ascii(",\"origin\":").string(h.origin().text())
+        .ascii(",\"since\":").string(instantText(h.since()))
+        .ascii(",\"ips\":[");
+    boolean first = true;
+    for (HandleRecord.AssignedIp ip : h.ips()) {
+      out.ascii(first ? "{\"ip\":" : ",{\"ip\":").string(ip.ip().toString()).ascii(",\"block\":").string(ip.block().toString()).ascii("}");
+      first = false;
+    }
+    return out.ascii("]}").toByteArray();
   }
 
   /** A whole second and its ISO-8601 text without the zone's "Z". */
@@ -198,7 +197,7 @@ public final class Codec {
     numbers(out, b.unallocated());
     out.ascii("],\"allocations\":{");
     boolean first = true;
-    for (Map.Entry<Integer, Allocation> e : b.allocations().entrySet()) {
+    for (Map.Entry<Integer, Allocation> e : b.allocationsUnwrapped().entrySet()) {
       if (!first) {
         out.ascii(",");
       }
@@ -233,25 +232,6 @@ public final class Codec {
       ORDINAL_NAMES[ordinal] = name;
     }
     return name;
-  }
-
-  /** Fields of a document, written after its schema. */
-  private interface Fields {
-    void write(com.fasterxml.jackson.core.JsonGenerator g) throws IOException;
-  }
-
-  /** One document: {@code "schema"}, then {@code fields}, through Jackson's streaming generator. */
-  private static byte[] streamed(int sizeHint, Fields fields) {
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(sizeHint);
-    try (com.fasterxml.jackson.core.JsonGenerator g = MAPPER.getFactory().createGenerator(out)) {
-      g.writeStartObject();
-      g.writeNumberField("schema", SCHEMA);
-      fields.write(g);
-      g.writeEndObject();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-    return out.toByteArray();
   }
 
   public static Block decodeBlock(KeyValue kv) {
