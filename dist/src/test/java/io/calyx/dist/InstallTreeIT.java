@@ -218,6 +218,21 @@ class InstallTreeIT {
     assertThat(agentHelp.stderr()).contains("Opened AOT cache " + TREE.resolve("lib/calyx-agent.aot"));
   }
 
+  /** {@code ipam bench} runs the agent's allocator, so it compiles like the agent; other commands do not. */
+  @Test
+  void ipamBenchCompilesLikeTheAgent() throws Exception {
+    List<String> flags = List.of("CALYX_JAVA_OPTS=-XX:+PrintFlagsFinal");
+    assertThat(compileThresholdScaling(run(flags, TREE.resolve("bin/calyxctl"), "", "--etcd-endpoints", "http://127.0.0.1:1", "ipam", "bench", "--help")))
+        .isEqualTo(compileThresholdScaling(run(flags, TREE.resolve("bin/calyx-agent"), "", "--help"))).isEqualTo("0.050000");
+    assertThat(compileThresholdScaling(run(flags, TREE.resolve("bin/calyxctl"), "", "ipam", "show", "--help"))).isEqualTo("1.000000");
+    assertThat(compileThresholdScaling(run(flags, TREE.resolve("bin/calyxctl"), "", "pool", "--help"))).isEqualTo("1.000000");
+  }
+
+  private static String compileThresholdScaling(Run r) {
+    return r.stdout().lines().filter(l -> l.contains(" CompileThresholdScaling ")).map(l -> l.trim().split("\\s+")[3]).findFirst()
+        .orElseThrow(() -> new AssertionError("no CompileThresholdScaling in " + r.stdout().lines().limit(3).toList()));
+  }
+
   @Test
   void treeWorksAfterBeingCopiedElsewhere() throws Exception {
     Path copy = work.resolve("opt-calyx");

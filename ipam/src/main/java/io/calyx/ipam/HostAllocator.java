@@ -123,9 +123,10 @@ public final class HostAllocator implements AutoCloseable {
    * Like {@link #allocate(AllocateRequest)}, for a caller that blocks on the answer anyway (calyx-ipam's
    * ADD): when the last batch was a lone request, nothing is queued and no batch is being committed, the
    * request is planned and committed on the calling thread and the returned future is already complete;
-   * otherwise it queues like any other, and batches as before. A lone request so skips two thread hand-offs, to the committer and back (measured at
-   * concurrency 1: about a tenth of the client's CPU per allocation, docs/ipam.md). Not for a caller with
-   * other work to do meanwhile (the calyx plugin's ADD wires the container while its allocation commits).
+   * otherwise it queues like any other, and batches as before. A lone request so skips two thread
+   * hand-offs, to the committer and back (measured at concurrency 1: about a twentieth of the client's CPU
+   * per allocation; docs/ipam.md). Not for a caller with other work to do meanwhile (the calyx plugin's ADD
+   * wires the container while its allocation commits).
    */
   public CompletableFuture<HandleRecord> allocateWaiting(AllocateRequest request) {
     AllocateOp op = new AllocateOp(request, AllocationCompanion.NONE, new CompletableFuture<>());
