@@ -94,19 +94,11 @@ class HostAllocatorTest {
   @Test
   @org.junit.jupiter.api.Timeout(60) // committed alongside the held batch, it would hang on the held transaction
   void aWaitingCallerQueuesWhileTheCommitterIsBusy() throws Exception {
-    pools.add(cidr("10.244.0.0/16"), Optional.empty(), soon());
-    HostAllocator a = allocator("h1");
-    a.allocate(v4("c0")).join();
-    java.util.concurrent.CountDownLatch open = new java.util.concurrent.CountDownLatch(1);
-    store.holdTxns = open;
-    CompletableFuture<HandleRecord> first = a.allocate(v4("c1"));
-    assertThat(store.txnWaiting.tryAcquire(10, java.util.concurrent.TimeUnit.SECONDS)).as("the committer is in its transaction").isTrue();
-
-    CompletableFuture<HandleRecord> waiting = a.allocateWaiting(v4("c2"));
+    Held held = committerHeldIn("c1");
+    CompletableFuture<HandleRecord> waiting = held.allocator().allocateWaiting(v4("c2"));
     assertThat(waiting).as("queued behind the committer's batch, not committed alongside it").isNotDone();
-    store.holdTxns = null;
-    open.countDown();
-    assertThat(waiting.join().ips().getFirst().ip()).isNotEqualTo(first.join().ips().getFirst().ip());
+    held.release();
+    assertThat(waiting.join().ips().getFirst().ip()).isNotEqualTo(held.first().join().ips().getFirst().ip());
     assertThat(store.lastTxnThread).isNotSameAs(Thread.currentThread());
     assertThat(audit(memory)).hasSize(3);
   }
@@ -114,20 +106,14 @@ class HostAllocatorTest {
   @Test
   @org.junit.jupiter.api.Timeout(60)
   void afterABatchOfSeveralAWaitingCallerQueuesToBeBatchedAgain() throws Exception {
-    pools.add(cidr("10.244.0.0/16"), Optional.empty(), soon());
-    HostAllocator a = allocator("h1");
-    a.allocate(v4("c0")).join();
-    java.util.concurrent.CountDownLatch open = new java.util.concurrent.CountDownLatch(1);
-    store.holdTxns = open;
-    List<CompletableFuture<HandleRecord>> burst = new ArrayList<>();
-    burst.add(a.allocate(v4("b0")));
-    assertThat(store.txnWaiting.tryAcquire(10, java.util.concurrent.TimeUnit.SECONDS)).as("the committer is in b0's transaction").isTrue();
+    Held held = committerHeldIn("b0");
+    HostAllocator a = held.allocator();
+    List<CompletableFuture<HandleRecord>> burst = new ArrayList<>(List.of(held.first()));
     for (int i = 1; i < 4; i++) {
       burst.add(a.allocate(v4("b" + i)));
     }
     assertThat(a.queued()).isEqualTo(3);
-    store.holdTxns = null;
-    open.countDown();
+    held.release();
     burst.forEach(CompletableFuture::join);
     idle(a);
 
@@ -140,6 +126,26 @@ class HostAllocatorTest {
     a.allocateWaiting(v4("n2")).join();
     assertThat(store.lastTxnThread).isSameAs(Thread.currentThread());
     assertThat(audit(memory)).hasSize(7);
+  }
+
+  /** An allocator whose committer is held inside the transaction of {@code first}. */
+  private record Held(HostAllocator allocator, CompletableFuture<HandleRecord> first, java.util.concurrent.CountDownLatch open, CountingDatastore store) {
+    void release() {
+      store.holdTxns = null;
+      open.countDown();
+    }
+  }
+
+  /** A pool, an allocator with one allocation made, and its committer then held in the next one's transaction. */
+  private Held committerHeldIn(String container) throws InterruptedException {
+    pools.add(cidr("10.244.0.0/16"), Optional.empty(), soon());
+    HostAllocator a = allocator("h1");
+    a.allocate(v4("c0")).join();
+    java.util.concurrent.CountDownLatch open = new java.util.concurrent.CountDownLatch(1);
+    store.holdTxns = open;
+    CompletableFuture<HandleRecord> first = a.allocate(v4(container));
+    assertThat(store.txnWaiting.tryAcquire(10, java.util.concurrent.TimeUnit.SECONDS)).as("the committer is in its transaction").isTrue();
+    return new Held(a, first, open, store);
   }
 
   /** Waits for the committer to leave its batch (it answers the callers just before). */
