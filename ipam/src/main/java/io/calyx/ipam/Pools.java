@@ -30,12 +30,27 @@ public final class Pools {
   }
 
   /**
+   * The most address bits a new pool's blocks may have (4,096 addresses; Calico caps its blocks at /20 and
+   * /116 too). Every allocation rewrites its block's whole document, which names every holder (~90 bytes with
+   * a 64-hex container id): a full block of 4,096 is ~370 KB, while 65,536 (what {@link Pool} still reads, for
+   * pools added before this limit) would pass etcd's default 1.5 MiB request limit at ~16,000 allocations.
+   */
+  static final int MAX_BLOCK_BITS = 12;
+
+  /**
    * Adds a pool.
    *
    * @throws InvalidValueException when it overlaps an existing pool or its block size does not fit
    */
   public Pool add(IpPrefix cidr, Optional<Integer> blockSize, Deadline deadline) {
-    Pool pool = new Pool(cidr, blockSize.orElse(Pool.defaultBlockSize(cidr.family())), false, clock.instant());
+    int size = blockSize.orElse(Pool.defaultBlockSize(cidr.family()));
+    int bits = cidr.family().bits();
+    if (size < cidr.length() || size > bits - 2 || bits - size > MAX_BLOCK_BITS) {
+      throw new InvalidValueException("block-size", "block size /" + size + " does not fit pool " + cidr + ": it must be between /"
+          + Math.max(cidr.length(), bits - MAX_BLOCK_BITS) + " and /" + (bits - 2) + " (blocks of at most " + (1 << MAX_BLOCK_BITS)
+          + " addresses keep each block's document well within etcd's request size limit)");
+    }
+    Pool pool = new Pool(cidr, size, false, clock.instant());
     for (Pool existing : list(deadline)) {
       if (existing.overlaps(cidr)) {
         throw new InvalidValueException("cidr", "pool " + cidr + " overlaps the existing pool " + existing.cidr());
