@@ -18,6 +18,19 @@ public final class Keys {
     return cidr.address() + "-" + cidr.length();
   }
 
+  /** The CIDR a key segment names ({@link #segment}'s inverse); empty when it names none. */
+  static java.util.Optional<IpPrefix> parseSegment(String segment) {
+    int dash = segment.lastIndexOf('-');
+    if (dash < 0) {
+      return java.util.Optional.empty();
+    }
+    try {
+      return java.util.Optional.of(IpPrefix.parseNetwork("block", segment.substring(0, dash) + "/" + segment.substring(dash + 1)));
+    } catch (RuntimeException e) {
+      return java.util.Optional.empty();
+    }
+  }
+
   public static String pool(IpPrefix cidr) {
     return POOLS + segment(cidr);
   }
@@ -31,16 +44,7 @@ public final class Keys {
    * well-formed affinity key.
    */
   static java.util.Optional<IpPrefix> blockOfAffinity(String key) {
-    if (!key.startsWith(AFFINITIES)) {
-      return java.util.Optional.empty();
-    }
-    String segment = key.substring(key.lastIndexOf('/') + 1);
-    int dash = segment.lastIndexOf('-');
-    try {
-      return java.util.Optional.of(IpPrefix.parseNetwork("block", segment.substring(0, dash) + "/" + segment.substring(dash + 1)));
-    } catch (RuntimeException e) {
-      return java.util.Optional.empty();
-    }
+    return key.startsWith(AFFINITIES) ? parseSegment(key.substring(key.lastIndexOf('/') + 1)) : java.util.Optional.empty();
   }
 
   public static String handle(HandleId handle) {

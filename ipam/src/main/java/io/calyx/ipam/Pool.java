@@ -21,10 +21,21 @@ public record Pool(IpPrefix cidr, int blockSize, boolean disabled, Instant creat
     if (!cidr.isNetwork()) {
       throw new InvalidValueException("cidr", cidr + " has host bits set");
     }
+    requireBlockSize(cidr, blockSize, MAX_STORED_BLOCK_BITS, "");
+  }
+
+  /** The most address bits of a stored pool's blocks ({@link Pools#add} allows fewer for new pools). */
+  static final int MAX_STORED_BLOCK_BITS = 16;
+
+  /**
+   * Refuses a block size that does not fit {@code cidr}, leaves blocks of fewer than 4 addresses or of more
+   * than {@code 2^maxBits}; {@code why} ends the message.
+   */
+  static void requireBlockSize(IpPrefix cidr, int blockSize, int maxBits, String why) {
     int bits = cidr.family().bits();
-    if (blockSize < cidr.length() || blockSize > bits - 2 || bits - blockSize > 16) {
+    if (blockSize < cidr.length() || blockSize > bits - 2 || bits - blockSize > maxBits) {
       throw new InvalidValueException("block-size", "block size /" + blockSize + " does not fit pool " + cidr
-          + ": it must be between /" + Math.max(cidr.length(), bits - 16) + " and /" + (bits - 2));
+          + ": it must be between /" + Math.max(cidr.length(), bits - maxBits) + " and /" + (bits - 2) + why);
     }
   }
 

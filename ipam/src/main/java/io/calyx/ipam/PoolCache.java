@@ -5,7 +5,6 @@ import io.calyx.core.net.IpPrefix;
 import io.calyx.core.store.Datastore;
 import io.calyx.core.store.Listing;
 import io.calyx.core.store.WatchEvent;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -21,8 +20,9 @@ public final class PoolCache implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PoolCache.class);
   private final Map<String, Pool> pools = new ConcurrentSkipListMap<>();
   /**
-   * {@link #pools} sorted, made anew on every change: the allocator asks for the pools on every allocation,
-   * and sorting them through a stream each time was a tenth of its planning CPU.
+   * {@link #pools}' values (in key order, which is CIDR segment order), copied anew on every change: the
+   * allocator asks for the pools on every allocation, and sorting them through a stream each time was a
+   * tenth of its planning CPU.
    */
   private volatile List<Pool> sorted = List.of();
   private final AutoCloseable watch;
@@ -47,7 +47,7 @@ public final class PoolCache implements AutoCloseable {
   }
 
   private synchronized void resort() {
-    sorted = pools.values().stream().sorted(Comparator.comparing(p -> Keys.segment(p.cidr()))).toList();
+    sorted = List.copyOf(pools.values());
   }
 
   private void put(String key, io.calyx.core.store.KeyValue kv) {

@@ -44,12 +44,8 @@ public final class Pools {
    */
   public Pool add(IpPrefix cidr, Optional<Integer> blockSize, Deadline deadline) {
     int size = blockSize.orElse(Pool.defaultBlockSize(cidr.family()));
-    int bits = cidr.family().bits();
-    if (size < cidr.length() || size > bits - 2 || bits - size > MAX_BLOCK_BITS) {
-      throw new InvalidValueException("block-size", "block size /" + size + " does not fit pool " + cidr + ": it must be between /"
-          + Math.max(cidr.length(), bits - MAX_BLOCK_BITS) + " and /" + (bits - 2) + " (blocks of at most " + (1 << MAX_BLOCK_BITS)
-          + " addresses keep each block's document well within etcd's request size limit)");
-    }
+    Pool.requireBlockSize(cidr, size, MAX_BLOCK_BITS, " (blocks of at most " + (1 << MAX_BLOCK_BITS)
+        + " addresses keep each block's document well within etcd's request size limit)");
     Pool pool = new Pool(cidr, size, false, clock.instant());
     for (Pool existing : list(deadline)) {
       if (existing.overlaps(cidr)) {

@@ -40,12 +40,20 @@ public final class DesiredRoutes {
     }
     Set<BlockRoute> out = new HashSet<>();
     owners.forEach((block, candidates) -> {
-      String host = candidates.stream().filter(h -> addressOf(h, block, nodes).isPresent()).findFirst().orElse(candidates.first());
+      String host = candidates.first();
+      Optional<IpAddress> via = Optional.empty();
+      for (String candidate : candidates) {
+        via = addressOf(candidate, block, nodes);
+        if (via.isPresent()) {
+          host = candidate;
+          break;
+        }
+      }
       if (host.equals(self)) {
         out.add(BlockRoute.blackhole(block));
-        return;
+      } else {
+        via.ifPresent(ip -> out.add(BlockRoute.via(block, ip)));
       }
-      addressOf(host, block, nodes).ifPresent(ip -> out.add(BlockRoute.via(block, ip)));
     });
     return out;
   }

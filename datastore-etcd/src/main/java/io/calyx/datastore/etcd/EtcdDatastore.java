@@ -160,23 +160,19 @@ public final class EtcdDatastore implements Datastore {
 
   @Override
   public Listing list(String prefix, Deadline deadline) {
-    GetOption option = GetOption.builder()
-        .isPrefix(true)
-        .withSortField(GetOption.SortTarget.KEY)
-        .withSortOrder(GetOption.SortOrder.ASCEND)
-        .build();
+    GetOption option = byKey(GetOption.builder()).build();
     GetResponse r = call(() -> kv.get(bytes(prefix), option), deadline, "list");
     return new Listing(r.getKvs().stream().map(EtcdDatastore::convert).toList(), r.getHeader().getRevision());
   }
 
+  /** Everything under a prefix, in key order. */
+  private static GetOption.Builder byKey(GetOption.Builder b) {
+    return b.isPrefix(true).withSortField(GetOption.SortTarget.KEY).withSortOrder(GetOption.SortOrder.ASCEND);
+  }
+
   @Override
   public List<String> listKeys(String prefix, Deadline deadline) {
-    GetOption option = GetOption.builder()
-        .isPrefix(true)
-        .withKeysOnly(true)
-        .withSortField(GetOption.SortTarget.KEY)
-        .withSortOrder(GetOption.SortOrder.ASCEND)
-        .build();
+    GetOption option = byKey(GetOption.builder()).withKeysOnly(true).build();
     GetResponse r = call(() -> kv.get(bytes(prefix), option), deadline, "list");
     return r.getKvs().stream().map(k -> k.getKey().toString(StandardCharsets.UTF_8)).toList();
   }
