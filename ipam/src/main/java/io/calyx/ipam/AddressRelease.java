@@ -80,7 +80,7 @@ public final class AddressRelease {
       }
       Block block = Codec.decodeBlock(blockKv.get());
       int ordinal = block.ordinalOf(ip).orElseThrow();
-      Allocation holder = block.allocations().get(ordinal);
+      Allocation holder = block.holder(ordinal);
       if (holder == null) {
         return Optional.empty();
       }

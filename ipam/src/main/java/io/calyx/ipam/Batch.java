@@ -25,6 +25,9 @@ import java.util.function.IntPredicate;
  * yields the single transaction that makes the plan true.
  */
 final class Batch {
+  /** {@code IpFamily.values()} once: each call copies the array, and every allocation asked. */
+  private static final IpFamily[] FAMILIES = IpFamily.values();
+
   private final BlockCache cache;
   private final PoolCache pools;
   private final BlockClaimer claimer;
@@ -113,9 +116,14 @@ final class Batch {
 
   /** The handle's addresses in this host's blocks (working copy first). */
   private List<HandleRecord.AssignedIp> held(HandleId handle) {
+    java.util.Set<IpPrefix> cached = cache.blocksHolding(handle);
+    java.util.Set<IpPrefix> here = assignedHere.getOrDefault(handle, java.util.Set.of());
+    if (cached.isEmpty() && here.isEmpty()) {
+      return List.of(); // every new allocation asks: no sorted set for the common answer
+    }
     java.util.Set<IpPrefix> candidates = new java.util.TreeSet<>(java.util.Comparator.comparing(IpPrefix::address));
-    candidates.addAll(cache.blocksHolding(handle));
-    candidates.addAll(assignedHere.getOrDefault(handle, java.util.Set.of()));
+    candidates.addAll(cached);
+    candidates.addAll(here);
     List<HandleRecord.AssignedIp> out = new ArrayList<>();
     for (IpPrefix cidr : candidates) {
       Block b = block(cidr);
@@ -149,7 +157,7 @@ final class Batch {
       ips.add(assignRequested(ip, req, allocation));
       covered.add(ip.family());
     }
-    for (IpFamily family : IpFamily.values()) {
+    for (IpFamily family : FAMILIES) {
       if (req.families().contains(family) && !covered.contains(family)) {
         ips.add(assignAny(family, req, allocation));
       }
@@ -205,7 +213,7 @@ final class Batch {
     if (b.reserved().contains(ordinal) || !allowed(req.origin(), b).test(ordinal)) {
       throw unavailable("address " + ip + " is reserved in block " + cidr + " (network, gateway or broadcast address)");
     }
-    Allocation holder = b.allocations().get(ordinal);
+    Allocation holder = b.holder(ordinal);
     if (holder != null) {
       throw unavailable("address " + ip + " is in use by " + holder.handle());
     }
@@ -230,7 +238,7 @@ final class Batch {
     }
     for (Block b : ownBlocksWithFree()) {
       // A block this batch has just filled is still among them (the cache has the version before the batch).
-      if (b.unallocated().isEmpty() || b.cidr().family() != family || !inAny(eligible, b.cidr())) {
+      if (b.free() == 0 || b.cidr().family() != family || !inAny(eligible, b.cidr())) {
         continue;
       }
       Optional<Block.Assigned> a = b.assignNext(allocation, allowed(req.origin(), b));

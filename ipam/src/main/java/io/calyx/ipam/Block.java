@@ -36,30 +36,64 @@ public final class Block {
   private final String claimedText;
   private final long sequence;
   private final Set<Integer> reserved;
-  private final List<Integer> unallocated;
-  private final TreeMap<Integer, Allocation> allocations;
+  // Arrays, not collections: every allocation makes a new version of its block, and copying a TreeMap and a
+  // list of boxed ordinals per assignment, then walking them to index and encode the block, was most of the
+  // allocator's own CPU. Versions share what they do not change and never write into an array after it is
+  // published: an assignment from the head of the free list shares the free array (one more index), the
+  // holders array is copied (64 references for a default block).
+  /** Free ordinals, FIFO: positions {@code freeStart} (head) to {@code freeEnd} (exclusive) of {@code free}. */
+  private final int[] free;
+  private final int freeStart;
+  private final int freeEnd;
+  /** The holder of each ordinal; null where it is free or reserved. */
+  private final Allocation[] holders;
+  private final int used;
 
   Block(IpPrefix cidr, String owner, Instant claimed, long sequence, Set<Integer> reserved, List<Integer> unallocated,
       Map<Integer, Allocation> allocations) {
     this(cidr, owner, claimed, claimed.toString(), sequence, Collections.unmodifiableSet(new TreeSet<>(reserved)),
-        List.copyOf(unallocated), new TreeMap<>(allocations));
+        toArray(unallocated), 0, unallocated.size(), holders(cidr, allocations), allocations.size());
     if (!cidr.isNetwork()) {
       // address(ordinal) counts from cidr's own address.
       throw new IllegalArgumentException("block " + cidr + " has host bits set");
     }
   }
 
-  /** Takes the collections as they are: only for the copies this class has just made (every assignment makes one). */
+  /** Takes the arrays as they are: only for arrays this class has just made or shares unchanged. */
   private Block(IpPrefix cidr, String owner, Instant claimed, String claimedText, long sequence, Set<Integer> reserved,
-      List<Integer> unallocated, TreeMap<Integer, Allocation> allocations) {
+      int[] free, int freeStart, int freeEnd, Allocation[] holders, int used) {
     this.cidr = cidr;
     this.owner = owner;
     this.claimed = claimed;
     this.claimedText = claimedText;
     this.sequence = sequence;
     this.reserved = reserved;
-    this.unallocated = unallocated;
-    this.allocations = allocations;
+    this.free = free;
+    this.freeStart = freeStart;
+    this.freeEnd = freeEnd;
+    this.holders = holders;
+    this.used = used;
+  }
+
+  private static int[] toArray(List<Integer> ordinals) {
+    int[] out = new int[ordinals.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = ordinals.get(i);
+    }
+    return out;
+  }
+
+  /** Holders by ordinal; an ordinal outside the block is refused here (the array has no place for it). */
+  private static Allocation[] holders(IpPrefix cidr, Map<Integer, Allocation> allocations) {
+    Allocation[] out = new Allocation[size(cidr)];
+    for (Map.Entry<Integer, Allocation> e : allocations.entrySet()) {
+      int ordinal = e.getKey();
+      if (ordinal < 0 || ordinal >= out.length) {
+        throw new IllegalStateException("block " + cidr + ": allocated ordinal " + ordinal + " is outside the block");
+      }
+      out[ordinal] = java.util.Objects.requireNonNull(e.getValue(), "allocation");
+    }
+    return out;
   }
 
   /** A new, empty block owned by {@code owner}: every ordinal free except the gateway; the network address last. */
@@ -105,37 +139,49 @@ public final class Block {
   }
 
   public int size() {
-    return size(cidr);
+    return holders.length;
   }
 
   public Set<Integer> reserved() {
     return reserved;
   }
 
-  /** Free ordinals, head first. */
+  /** Free ordinals, head first (a copy). */
   public List<Integer> unallocated() {
-    return unallocated;
+    List<Integer> out = new ArrayList<>(free());
+    for (int i = freeStart; i < freeEnd; i++) {
+      out.add(free[i]);
+    }
+    return Collections.unmodifiableList(out);
   }
 
-  /** Allocated ordinals and who holds them, in ordinal order. */
+  /** The {@code i}-th free ordinal, head first ({@code 0 <= i < free()}). */
+  int freeOrdinal(int i) {
+    return free[freeStart + i];
+  }
+
+  /** Allocated ordinals and who holds them, in ordinal order (a copy; the allocator's paths use {@link #holder}). */
   public Map<Integer, Allocation> allocations() {
-    return Collections.unmodifiableMap(allocations);
+    TreeMap<Integer, Allocation> out = new TreeMap<>();
+    for (int i = 0; i < holders.length; i++) {
+      if (holders[i] != null) {
+        out.put(i, holders[i]);
+      }
+    }
+    return Collections.unmodifiableMap(out);
   }
 
-  /**
-   * The allocations themselves, for the package's per-commit walks (the cache's index, the codec), which
-   * the unmodifiable view's per-entry wrappers made twice as costly. Never to be modified.
-   */
-  java.util.SortedMap<Integer, Allocation> allocationsUnwrapped() {
-    return allocations;
+  /** Who holds {@code ordinal}; null when it is free, reserved or outside the block. */
+  public Allocation holder(int ordinal) {
+    return ordinal >= 0 && ordinal < holders.length ? holders[ordinal] : null;
   }
 
   public int used() {
-    return allocations.size();
+    return used;
   }
 
   public int free() {
-    return unallocated.size();
+    return freeEnd - freeStart;
   }
 
   /**
@@ -174,9 +220,9 @@ public final class Block {
   /** Ordinals held by {@code handle}. */
   public List<Integer> ordinalsOf(HandleId handle) {
     List<Integer> out = new ArrayList<>(1);
-    for (Map.Entry<Integer, Allocation> e : allocations.entrySet()) {
-      if (e.getValue().handle().equals(handle)) {
-        out.add(e.getKey());
+    for (int i = 0; i < holders.length; i++) {
+      if (holders[i] != null && holders[i].handle().equals(handle)) {
+        out.add(i);
       }
     }
     return List.copyOf(out);
@@ -187,10 +233,9 @@ public final class Block {
 
   /** Takes the first free ordinal that {@code allowed} accepts; empty when there is none. */
   public Optional<Assigned> assignNext(Allocation allocation, IntPredicate allowed) {
-    for (int i = 0; i < unallocated.size(); i++) {
-      int ordinal = unallocated.get(i);
-      if (allowed.test(ordinal)) {
-        return Optional.of(new Assigned(assignAt(i, allocation), ordinal));
+    for (int i = freeStart; i < freeEnd; i++) {
+      if (allowed.test(free[i])) {
+        return Optional.of(new Assigned(assignAt(i, allocation), free[i]));
       }
     }
     return Optional.empty();
@@ -202,35 +247,43 @@ public final class Block {
    * @throws IllegalStateException if it is not free
    */
   public Block assign(int ordinal, Allocation allocation) {
-    int i = unallocated.indexOf(ordinal);
-    if (i < 0) {
-      throw new IllegalStateException("ordinal " + ordinal + " of " + cidr + " is not free");
+    for (int i = freeStart; i < freeEnd; i++) {
+      if (free[i] == ordinal) {
+        return assignAt(i, allocation);
+      }
     }
-    return assignAt(i, allocation);
+    throw new IllegalStateException("ordinal " + ordinal + " of " + cidr + " is not free");
   }
 
-  /** Assigns the free ordinal at position {@code i} of the free list. */
+  /** Assigns the free ordinal at index {@code i} of the free array. */
   private Block assignAt(int i, Allocation allocation) {
-    List<Integer> free = new ArrayList<>(unallocated.size() - 1);
-    free.addAll(unallocated.subList(0, i));
-    free.addAll(unallocated.subList(i + 1, unallocated.size()));
-    TreeMap<Integer, Allocation> alloc = new TreeMap<>(allocations);
-    alloc.put(unallocated.get(i), allocation);
-    return new Block(cidr, owner, claimed, claimedText, sequence + 1, reserved, Collections.unmodifiableList(free), alloc);
+    java.util.Objects.requireNonNull(allocation, "allocation");
+    Allocation[] held = holders.clone();
+    held[free[i]] = allocation;
+    if (i == freeStart) {
+      // The common case, the head: the rest of the free list is this version's, unchanged.
+      return new Block(cidr, owner, claimed, claimedText, sequence + 1, reserved, free, freeStart + 1, freeEnd, held, used + 1);
+    }
+    int[] rest = new int[freeEnd - freeStart - 1];
+    System.arraycopy(free, freeStart, rest, 0, i - freeStart);
+    System.arraycopy(free, i + 1, rest, i - freeStart, freeEnd - i - 1);
+    return new Block(cidr, owner, claimed, claimedText, sequence + 1, reserved, rest, 0, rest.length, held, used + 1);
   }
 
   /** Releases the ordinals (those not allocated are ignored); they go to the tail of the free list. */
   public Block release(List<Integer> ordinals) {
-    List<Integer> free = new ArrayList<>(unallocated);
-    TreeMap<Integer, Allocation> alloc = new TreeMap<>(allocations);
-    boolean changed = false;
+    Allocation[] held = holders.clone();
+    int[] rest = java.util.Arrays.copyOfRange(free, freeStart, freeEnd + ordinals.size());
+    int end = freeEnd - freeStart;
     for (int ordinal : ordinals) {
-      if (alloc.remove(ordinal) != null) {
-        free.add(ordinal);
-        changed = true;
+      if (ordinal >= 0 && ordinal < held.length && held[ordinal] != null) {
+        held[ordinal] = null;
+        rest[end++] = ordinal;
       }
     }
-    return changed ? new Block(cidr, owner, claimed, claimedText, sequence + 1, reserved, Collections.unmodifiableList(free), alloc) : this;
+    int released = end - (freeEnd - freeStart);
+    return released == 0 ? this
+        : new Block(cidr, owner, claimed, claimedText, sequence + 1, reserved, rest, 0, end, held, used - released);
   }
 
   /**
@@ -245,11 +298,13 @@ public final class Block {
     for (int r : reserved) {
       mark(seen, r, size, "reserved");
     }
-    for (int a : allocations.keySet()) {
-      mark(seen, a, size, "allocated");
+    for (int a = 0; a < size; a++) {
+      if (holders[a] != null) {
+        seen[a]++;
+      }
     }
-    for (int f : unallocated) {
-      mark(seen, f, size, "free");
+    for (int i = freeStart; i < freeEnd; i++) {
+      mark(seen, free[i], size, "free");
     }
     for (int i = 0; i < size; i++) {
       if (seen[i] != 1) {

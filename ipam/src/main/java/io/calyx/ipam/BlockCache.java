@@ -105,36 +105,38 @@ final class BlockCache {
     } else {
       withFree.remove(block.cidr());
     }
-    Map<Integer, Allocation> before = old == null ? Map.of() : old.block().allocationsUnwrapped();
-    Map<Integer, Allocation> after = block.allocationsUnwrapped();
     // A block written by this host shares its unchanged Allocation objects with the version before it:
     // index only what changed (every commit puts its blocks here; re-indexing all of them cost more than
-    // planning the allocation). Both maps are in ordinal order: one walk over the two finds the changes.
+    // planning the allocation). One walk over the ordinals of both versions finds the changes.
+    Block before = old == null ? null : old.block();
     List<HandleId> gone = new ArrayList<>(0);
-    var olds = before.entrySet().iterator();
-    var news = after.entrySet().iterator();
-    Map.Entry<Integer, Allocation> o = olds.hasNext() ? olds.next() : null;
-    Map.Entry<Integer, Allocation> n = news.hasNext() ? news.next() : null;
-    while (o != null || n != null) {
-      int order = o == null ? 1 : n == null ? -1 : Integer.compare(o.getKey(), n.getKey());
-      if (order <= 0 && (order < 0 || o.getValue() != n.getValue())) {
-        gone.add(o.getValue().handle());
+    for (int ordinal = 0; ordinal < block.size(); ordinal++) {
+      Allocation o = before == null ? null : before.holder(ordinal);
+      Allocation n = block.holder(ordinal);
+      if (o == n) {
+        continue;
       }
-      if (order >= 0 && (order > 0 || o.getValue() != n.getValue())) {
-        byHandle.computeIfAbsent(n.getValue().handle(), h -> new HashSet<>()).add(block.cidr());
+      if (o != null) {
+        gone.add(o.handle());
       }
-      if (order <= 0) {
-        o = olds.hasNext() ? olds.next() : null;
-      }
-      if (order >= 0) {
-        n = news.hasNext() ? news.next() : null;
+      if (n != null) {
+        byHandle.computeIfAbsent(n.handle(), h -> new HashSet<>()).add(block.cidr());
       }
     }
     if (!gone.isEmpty()) {
       // A handle may hold several ordinals of one block: it leaves the index only when it holds none now.
       Set<HandleId> holders = new HashSet<>();
-      after.values().forEach(a -> holders.add(a.handle()));
-      gone.stream().filter(h -> !holders.contains(h)).forEach(h -> unindex(h, block.cidr()));
+      for (int ordinal = 0; ordinal < block.size(); ordinal++) {
+        Allocation n = block.holder(ordinal);
+        if (n != null) {
+          holders.add(n.handle());
+        }
+      }
+      for (HandleId h : gone) {
+        if (!holders.contains(h)) {
+          unindex(h, block.cidr());
+        }
+      }
     }
   }
 
@@ -162,7 +164,12 @@ final class BlockCache {
     withFree.remove(cidr);
     Cached old = blocks.remove(cidr);
     if (old != null) {
-      old.block().allocations().values().forEach(a -> unindex(a.handle(), cidr));
+      for (int ordinal = 0; ordinal < old.block().size(); ordinal++) {
+        Allocation a = old.block().holder(ordinal);
+        if (a != null) {
+          unindex(a.handle(), cidr);
+        }
+      }
     }
   }
 

@@ -185,7 +185,7 @@ public final class Codec {
    * test (the same text Jackson wrote before).
    */
   public static byte[] encode(Block b) {
-    JsonBytes out = new JsonBytes(256 + 48 * b.allocations().size());
+    JsonBytes out = new JsonBytes(256 + 48 * b.used() + 4 * b.free());
     out.ascii("{\"schema\":").number(SCHEMA)
         .ascii(",\"cidr\":").string(b.cidr().toString())
         .ascii(",\"owner\":").string(b.owner())
@@ -194,15 +194,24 @@ public final class Codec {
         .ascii(",\"reserved\":[");
     numbers(out, b.reserved());
     out.ascii("],\"unallocated\":[");
-    numbers(out, b.unallocated());
+    for (int i = 0; i < b.free(); i++) {
+      if (i > 0) {
+        out.ascii(",");
+      }
+      out.number(b.freeOrdinal(i));
+    }
     out.ascii("],\"allocations\":{");
     boolean first = true;
-    for (Map.Entry<Integer, Allocation> e : b.allocationsUnwrapped().entrySet()) {
+    for (int ordinal = 0; ordinal < b.size(); ordinal++) {
+      Allocation a = b.holder(ordinal);
+      if (a == null) {
+        continue;
+      }
       if (!first) {
         out.ascii(",");
       }
       first = false;
-      out.quoted(ordinalName(e.getKey())).ascii(":").quoted(e.getValue().quotedText());
+      out.quoted(ordinalName(ordinal)).ascii(":").quoted(a.quotedText());
     }
     return out.ascii("}}").toByteArray();
   }

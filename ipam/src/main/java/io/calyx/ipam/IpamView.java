@@ -90,7 +90,7 @@ public record IpamView(List<PoolView> pools, List<Block> strayBlocks, Map<Handle
       for (Block b : pv.blocks()) {
         Optional<Integer> ordinal = b.ordinalOf(ip);
         if (ordinal.isPresent()) {
-          Allocation a = b.allocations().get(ordinal.get());
+          Allocation a = b.holder(ordinal.get());
           if (a == null) {
             return new Lookup.Free(b, b.reserved().contains(ordinal.get()));
           }

@@ -114,4 +114,77 @@ class BlockTest {
       assertThat(b.used() + b.free() + b.reserved().size()).isEqualTo(b.size());
     }
   }
+
+  /**
+   * Versions share their arrays (an assignment from the head shares the free list): a model (a FIFO list
+   * and a sorted map) is checked against every version, and every earlier version must read as it did when
+   * it was made, whatever came after it.
+   */
+  @Test
+  void everyVersionMatchesAModelAndEarlierVersionsNeverChange() {
+    long seed = new Random().nextLong();
+    Random r = new Random(seed);
+    Block b = Block.create(IpPrefix.parseNetwork("c", "10.9.0.0/28"), "h1", T0);
+    final List<Integer> free = new ArrayList<>(b.unallocated());
+    final java.util.TreeMap<Integer, Allocation> held = new java.util.TreeMap<>();
+    List<Block> versions = new ArrayList<>();
+    List<List<Integer>> freeThen = new ArrayList<>();
+    List<java.util.Map<Integer, Allocation>> heldThen = new ArrayList<>();
+    for (int step = 0; step < 3000; step++) {
+      versions.add(b);
+      freeThen.add(List.copyOf(free));
+      heldThen.add(new java.util.TreeMap<>(held));
+      Block from = r.nextInt(8) == 0 ? versions.get(r.nextInt(versions.size())) : b;
+      if (from != b) {
+        // Branch from an earlier version, as a rolled-back batch does: its model is the one recorded then.
+        int v = versions.indexOf(from);
+        b = from;
+        free.clear();
+        free.addAll(freeThen.get(v));
+        held.clear();
+        held.putAll(heldThen.get(v));
+      }
+      Allocation a = alloc("c" + step);
+      switch (r.nextInt(3)) {
+        case 0 -> {
+          int skip = r.nextInt(3);
+          var got = b.assignNext(a, o -> free.indexOf(o) >= Math.min(skip, free.size() - 1));
+          if (got.isPresent()) {
+            assertThat(got.get().ordinal()).as("seed %d step %d", seed, step).isEqualTo(free.get(Math.min(skip, free.size() - 1)));
+            free.remove(Integer.valueOf(got.get().ordinal()));
+            held.put(got.get().ordinal(), a);
+            b = got.get().block();
+          }
+        }
+        case 1 -> {
+          if (!free.isEmpty()) {
+            int ordinal = free.remove(r.nextInt(free.size()));
+            held.put(ordinal, a);
+            b = b.assign(ordinal, a);
+          }
+        }
+        default -> {
+          List<Integer> release = new ArrayList<>();
+          for (int k = r.nextInt(3); k >= 0; k--) {
+            release.add(r.nextInt(b.size()));
+          }
+          for (int ordinal : release) {
+            if (held.remove(ordinal) != null) {
+              free.add(ordinal);
+            }
+          }
+          b = b.release(release);
+        }
+      }
+      b.validate();
+      assertThat(b.unallocated()).as("seed %d step %d", seed, step).isEqualTo(free);
+      assertThat(b.allocations()).as("seed %d step %d", seed, step).isEqualTo(held);
+      assertThat(b.used()).isEqualTo(held.size());
+      assertThat(b.free()).isEqualTo(free.size());
+    }
+    for (int v = 0; v < versions.size(); v++) {
+      assertThat(versions.get(v).unallocated()).as("seed %d version %d", seed, v).isEqualTo(freeThen.get(v));
+      assertThat(versions.get(v).allocations()).as("seed %d version %d", seed, v).isEqualTo(heldThen.get(v));
+    }
+  }
 }

@@ -47,6 +47,31 @@ class CodecTest {
     }
   }
 
+  /**
+   * Strings are written byte per char when they need no escape and through Jackson's encoder otherwise:
+   * either way text a JSON parser reads back as it was, and exactly what Jackson's generator writes for
+   * every character up to U+00FF, alone and inside text (beyond the basic plane the generator writes
+   * surrogate escapes, the encoder UTF-8: both read back the same).
+   */
+  @Test
+  void stringsAreWrittenAsJacksonWritesThem() throws Exception {
+    var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+    List<String> texts = new java.util.ArrayList<>(List.of("", "plain-text_1.2/3", "h\u00f6st", "\u2603 snow", "\ud83d\ude00"));
+    for (char c = 0; c < 0x100; c++) {
+      texts.add(String.valueOf(c));
+      texts.add("net:c" + c + ":eth0");
+    }
+    for (String text : texts) {
+      byte[] ours = new JsonBytes(8).string(text).toByteArray();
+      assertThat(mapper.readValue(ours, String.class)).as("read back %s", text).isEqualTo(text);
+      assertThat(JsonBytes.quote(text)).as("quote %s", text).isEqualTo(ours);
+      if (text.chars().allMatch(c -> c < 0x100)) {
+        assertThat(new String(ours, StandardCharsets.UTF_8)).as("string %s", text)
+            .isEqualTo(new String(mapper.writeValueAsBytes(text), StandardCharsets.UTF_8));
+      }
+    }
+  }
+
   /** Ordinals past the codec's table of pre-encoded field names (a /20 block has 4,096) are written too. */
   @Test
   void largeBlocksRoundTripEveryOrdinal() {
@@ -134,6 +159,11 @@ class CodecTest {
     "{\"schema\":1}",
     "{\"schema\":1,\"cidr\":\"10.0.0.0/29\",\"owner\":\"h\",\"claimed\":\"2026-11-21T10:00:00Z\",\"reserved\":[1],\"unallocated\":[2,3],\"allocations\":{}}",
     "{\"schema\":1,\"cidr\":\"10.0.0.0/29\",\"owner\":\"h\",\"claimed\":\"bad\",\"reserved\":[1],\"unallocated\":[],\"allocations\":{}}",
+    // Ordinals outside the block, allocated or free, and one both free and allocated.
+    "{\"schema\":1,\"cidr\":\"10.0.0.0/30\",\"owner\":\"h\",\"claimed\":\"2026-11-21T10:00:00Z\",\"reserved\":[1],\"unallocated\":[2,3,0],\"allocations\":{\"4\":\"n:c:eth0\"}}",
+    "{\"schema\":1,\"cidr\":\"10.0.0.0/30\",\"owner\":\"h\",\"claimed\":\"2026-11-21T10:00:00Z\",\"reserved\":[1],\"unallocated\":[2,3],\"allocations\":{\"-1\":\"n:c:eth0\"}}",
+    "{\"schema\":1,\"cidr\":\"10.0.0.0/30\",\"owner\":\"h\",\"claimed\":\"2026-11-21T10:00:00Z\",\"reserved\":[1],\"unallocated\":[2,3,0,7],\"allocations\":{}}",
+    "{\"schema\":1,\"cidr\":\"10.0.0.0/30\",\"owner\":\"h\",\"claimed\":\"2026-11-21T10:00:00Z\",\"reserved\":[1],\"unallocated\":[2,3,0],\"allocations\":{\"3\":\"n:c:eth0\"}}",
   })
   void unreadableBlocksAreCorruptDocumentsNamingTheKey(String json) {
     assertThatThrownBy(() -> Codec.decodeBlock(kv("/calyx/v1/ipam/blocks/x", json.getBytes(StandardCharsets.UTF_8))))
