@@ -345,27 +345,32 @@ final class Batch {
     return !working.isEmpty();
   }
 
+  // toTxn, announce and commitTo run once per transaction: ifs, not Optional.ifPresent with a capturing
+  // lambda (C1-compiled, as the agent runs, each capture is a method-handle call and an object).
   Txn toTxn() {
     List<Compare> compares = new ArrayList<>();
     List<Op> writes = new ArrayList<>();
     for (Block b : working.values()) {
-      long rev = cache.get(b.cidr()).map(BlockCache.Cached::modRevision)
+      BlockCache.Cached cached = cache.get(b.cidr())
           .orElseThrow(() -> new IllegalStateException("block " + b.cidr() + " changed but is not cached"));
-      String key = Keys.block(b.cidr());
-      compares.add(Compare.modRevision(key, rev));
-      writes.add(Op.put(key, Codec.encode(b)));
+      compares.add(Compare.modRevision(b.key(), cached.modRevision()));
+      writes.add(Op.put(b.key(), Codec.encode(b)));
     }
     for (Planned p : planned) {
-      p.newHandle().ifPresent(h -> {
+      if (p.newHandle().isPresent()) {
+        HandleRecord h = p.newHandle().get();
         String key = Keys.handle(h.handle());
         compares.add(Compare.absent(key));
         writes.add(Op.put(key, Codec.encode(h)));
         writes.addAll(companion(p).alongside(h));
-      });
-      p.deletedHandle().ifPresent(h -> {
-        writes.add(Op.delete(Keys.handle(h)));
-        releasedRecord(p).ifPresent(r -> writes.addAll(companion(p).alongside(r)));
-      });
+      }
+      if (p.deletedHandle().isPresent()) {
+        writes.add(Op.delete(Keys.handle(p.deletedHandle().get())));
+        Optional<HandleRecord> released = releasedRecord(p);
+        if (released.isPresent()) {
+          writes.addAll(companion(p).alongside(released.get()));
+        }
+      }
     }
     return new Txn(compares, writes);
   }
@@ -373,7 +378,9 @@ final class Batch {
   /** Tells the companions of new allocations what this attempt is about to write. */
   void announce() {
     for (Planned p : planned) {
-      p.newHandle().ifPresent(h -> companion(p).planned(h));
+      if (p.newHandle().isPresent()) {
+        companion(p).planned(p.newHandle().get());
+      }
     }
   }
 
@@ -391,18 +398,20 @@ final class Batch {
   }
 
   void commitTo(BlockCache target, long revision) {
-    working.values().forEach(b -> target.put(b, revision));
+    for (Block b : working.values()) {
+      target.put(b, revision);
+    }
     for (Planned p : planned) {
-      p.newHandle().ifPresent(h -> {
-        target.putRecord(h);
+      if (p.newHandle().isPresent()) {
+        target.putRecord(p.newHandle().get());
         companion(p).written();
-      });
-      p.deletedHandle().ifPresent(h -> {
-        target.removeRecord(h);
+      }
+      if (p.deletedHandle().isPresent()) {
+        target.removeRecord(p.deletedHandle().get());
         if (releasedRecord(p).isPresent()) {
           companion(p).written();
         }
-      });
+      }
     }
   }
 

@@ -48,11 +48,13 @@ public final class Block {
   /** The holder of each ordinal; null where it is free or reserved. */
   private final Allocation[] holders;
   private final int used;
+  /** The block's datastore key, once made; versions of a block pass it on (a benign race, as a String's hash). */
+  private String key;
 
   Block(IpPrefix cidr, String owner, Instant claimed, long sequence, Set<Integer> reserved, List<Integer> unallocated,
       Map<Integer, Allocation> allocations) {
     this(cidr, owner, claimed, claimed.toString(), sequence, Collections.unmodifiableSet(new TreeSet<>(reserved)),
-        toArray(unallocated), 0, unallocated.size(), holders(cidr, allocations), allocations.size());
+        toArray(unallocated), 0, unallocated.size(), holders(cidr, allocations), allocations.size(), null);
     if (!cidr.isNetwork()) {
       // address(ordinal) counts from cidr's own address.
       throw new IllegalArgumentException("block " + cidr + " has host bits set");
@@ -61,7 +63,7 @@ public final class Block {
 
   /** Takes the arrays as they are: only for arrays this class has just made or shares unchanged. */
   private Block(IpPrefix cidr, String owner, Instant claimed, String claimedText, long sequence, Set<Integer> reserved,
-      int[] free, int freeStart, int freeEnd, Allocation[] holders, int used) {
+      int[] free, int freeStart, int freeEnd, Allocation[] holders, int used, String key) {
     this.cidr = cidr;
     this.owner = owner;
     this.claimed = claimed;
@@ -73,6 +75,7 @@ public final class Block {
     this.freeEnd = freeEnd;
     this.holders = holders;
     this.used = used;
+    this.key = key;
   }
 
   private static int[] toArray(List<Integer> ordinals) {
@@ -120,6 +123,16 @@ public final class Block {
 
   public IpPrefix cidr() {
     return cidr;
+  }
+
+  /** {@code Keys.block(cidr())}, made once per block, not once per version written. */
+  String key() {
+    String k = key;
+    if (k == null) {
+      k = Keys.block(cidr);
+      key = k;
+    }
+    return k;
   }
 
   public String owner() {
@@ -262,12 +275,12 @@ public final class Block {
     held[free[i]] = allocation;
     if (i == freeStart) {
       // The common case, the head: the rest of the free list is this version's, unchanged.
-      return new Block(cidr, owner, claimed, claimedText, sequence + 1, reserved, free, freeStart + 1, freeEnd, held, used + 1);
+      return new Block(cidr, owner, claimed, claimedText, sequence + 1, reserved, free, freeStart + 1, freeEnd, held, used + 1, key);
     }
     int[] rest = new int[freeEnd - freeStart - 1];
     System.arraycopy(free, freeStart, rest, 0, i - freeStart);
     System.arraycopy(free, i + 1, rest, i - freeStart, freeEnd - i - 1);
-    return new Block(cidr, owner, claimed, claimedText, sequence + 1, reserved, rest, 0, rest.length, held, used + 1);
+    return new Block(cidr, owner, claimed, claimedText, sequence + 1, reserved, rest, 0, rest.length, held, used + 1, key);
   }
 
   /** Releases the ordinals (those not allocated are ignored); they go to the tail of the free list. */
@@ -283,7 +296,7 @@ public final class Block {
     }
     int released = end - (freeEnd - freeStart);
     return released == 0 ? this
-        : new Block(cidr, owner, claimed, claimedText, sequence + 1, reserved, rest, 0, end, held, used - released);
+        : new Block(cidr, owner, claimed, claimedText, sequence + 1, reserved, rest, 0, end, held, used - released, key);
   }
 
   /**

@@ -181,6 +181,7 @@ class BlockTest {
       assertThat(b.allocations()).as("seed %d step %d", seed, step).isEqualTo(held);
       assertThat(b.used()).isEqualTo(held.size());
       assertThat(b.free()).isEqualTo(free.size());
+      assertThat(b.key()).isEqualTo(Keys.block(b.cidr()));
     }
     for (int v = 0; v < versions.size(); v++) {
       assertThat(versions.get(v).unallocated()).as("seed %d version %d", seed, v).isEqualTo(freeThen.get(v));

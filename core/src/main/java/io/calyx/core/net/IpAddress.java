@@ -11,6 +11,8 @@ import java.util.Arrays;
  */
 public final class IpAddress implements Comparable<IpAddress> {
   private final byte[] bytes;
+  /** {@link #toString()}, once made. */
+  private String text;
 
   private IpAddress(byte[] bytes) {
     this.bytes = bytes;
@@ -108,7 +110,14 @@ public final class IpAddress implements Comparable<IpAddress> {
 
   @Override
   public String toString() {
-    return family() == IpFamily.V4 ? formatV4() : formatV6();
+    // Made once (a benign race: two threads may both make the same immutable string): the allocator writes
+    // each block's address into a key and a handle record for every allocation.
+    String t = text;
+    if (t == null) {
+      t = family() == IpFamily.V4 ? formatV4() : formatV6();
+      text = t;
+    }
+    return t;
   }
 
   private String formatV4() {
