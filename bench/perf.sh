@@ -13,6 +13,7 @@
 #   4 policy   bench/policy-bench.sh       ADD-time rule application, 1,000 local / 10,000 cluster endpoints
 #   5 propagation bench/policy-propagation.sh  remote change -> local set update, 10,000 cluster endpoints
 #   6 memory   bench/agent-memory.sh       agent RSS and heap after 1,000 local endpoints
+# Before each part it waits, at most 30 s, until the machine is quiet (printed as "settled N s").
 # --quick: fewer cycles and rounds (a few minutes; the figures are noisier); the memory part still uses
 # 1,000 endpoints. Builds nothing: it needs the built tree (./mvnw -B -DskipTests package). Needs root,
 # etcd, containernetworking-plugins, nftables, jq. Everything runs in network namespaces it creates;
@@ -69,13 +70,33 @@ ip netns add "$ns"
 ip -n "$ns" link set lo up
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
+# settle: waits, at most 30 s, until under 15 % of the machine's CPU is busy over a second, so that one part's
+# tail (the burst's veths going, a stopping agent, etcd compacting) is not measured by the next part. Prints
+# how long it waited. (The load average cannot tell: it decays over minutes.)
+settle() {
+  local waited=0 a b busy
+  while [ "$waited" -lt 30 ]; do
+    read -r -a a </proc/stat
+    sleep 1
+    read -r -a b </proc/stat
+    busy=$(awk -v a="${a[*]}" -v b="${b[*]}" 'BEGIN {
+      n = split(a, x, " "); split(b, y, " "); total = 0
+      for (i = 2; i <= n; i++) total += y[i] - x[i]
+      idle = (y[5] - x[5]) + (y[6] - x[6])
+      print (total > 0 ? int(100 * (total - idle) / total) : 0) }')
+    [ "$busy" -lt 15 ] && break
+    waited=$((waited + 1))
+  done
+  settled="settled ${waited} s, ${busy} % busy"
+}
 failed=()
 part() { # part NAME WHAT CMD... : runs one part, its output indented; its JSON in $work/NAME.json
   local name=$1 what=$2 t0 rc=0 l0
   shift 2
+  settle
   t0=$(date +%s)
   l0=$(load)
-  echo "== $name: $what (load $l0)"
+  echo "== $name: $what (load $l0; $settled)"
   "$@" --json "$work/$name.json" 2>"$work/$name.err" | sed -u 's/^/   /' || rc=$?
   if [ "$rc" -ne 0 ] || [ ! -s "$work/$name.json" ]; then
     echo "   FAILED (exit $rc):"

@@ -120,7 +120,7 @@ final class IpamBenchCommand implements Callable<Integer> {
    * Calyx and raw etcd are measured in this many alternating rounds, so that a slow period of the disk or of
    * the machine (etcd's fsync time on these VMs swings by a factor of two within a minute) falls on both.
    */
-  static final int ROUNDS = 5;
+  static final int ROUNDS = 10;
 
   @Override
   public Integer call() throws Exception {
@@ -154,7 +154,7 @@ final class IpamBenchCommand implements Callable<Integer> {
           List<List<Measured>> rounds = alternate(allocate, raw ? Optional.of(put) : Optional.empty());
           verify(store, run);
           release(allocators, run, 0, count);
-          print(Measured.of(rounds.get(0)), raw ? Optional.of(Measured.of(rounds.get(1))) : Optional.empty());
+          print(Measured.of(rounds.get(0)), raw ? Optional.of(Measured.of(rounds.get(1))) : Optional.empty(), roundRatios(rounds));
         } finally {
           allocators.forEach(HostAllocator::close);
           deleteRaw(store, prefix);
@@ -181,6 +181,18 @@ final class IpamBenchCommand implements Callable<Integer> {
       }
     }
     return List.of(ours, theirs);
+  }
+
+  /**
+   * Calyx's rate over raw etcd's in each pair of rounds: their spread shows how much the machine swung
+   * during the run (the whole run's ratio is a weighted mean of them, so it lies within their range).
+   */
+  private static List<Double> roundRatios(List<List<Measured>> rounds) {
+    List<Double> out = new ArrayList<>();
+    for (int i = 0; i < rounds.get(1).size(); i++) {
+      out.add(rounds.get(0).get(i).perSecond() / rounds.get(1).get(i).perSecond());
+    }
+    return out;
   }
 
   /** A /16 of the benchmarking range that overlaps no pool. */
@@ -279,7 +291,7 @@ final class IpamBenchCommand implements Callable<Integer> {
         ? Math.max(0, os.getProcessCpuTime()) : 0;
   }
 
-  private void print(Measured ipam, Optional<Measured> rawEtcd) {
+  private void print(Measured ipam, Optional<Measured> rawEtcd, List<Double> roundRatios) {
     PrintWriter out = spec.commandLine().getOut();
     if (output.json()) {
       ObjectNode o = ipam.json("allocs_per_s");
@@ -287,6 +299,8 @@ final class IpamBenchCommand implements Callable<Integer> {
       rawEtcd.ifPresent(r -> {
         o.set("raw_etcd", r.json("txns_per_s"));
         o.put("ratio", round(ipam.perSecond() / r.perSecond()));
+        var perRound = o.putArray("ratio_rounds");
+        roundRatios.forEach(x -> perRound.add(round(x)));
       });
       Json.print(out, o);
       return;
@@ -296,7 +310,8 @@ final class IpamBenchCommand implements Callable<Integer> {
     rawEtcd.ifPresent(r -> {
       out.printf("raw etcd:   txns_per_s=%.1f p50_ms=%.2f p99_ms=%.2f client_cpu_us_per_op=%.0f (put-if-absent, one key each, same client; %d rounds alternating with calyx)%n",
           r.perSecond(), r.percentile(50), r.percentile(99), r.cpuMicrosPerOp(), ROUNDS);
-      out.printf("ratio:      %.2f (calyx / raw)%n", ipam.perSecond() / r.perSecond());
+      out.printf("ratio:      %.2f (calyx / raw; its rounds %.2f to %.2f)%n", ipam.perSecond() / r.perSecond(),
+          roundRatios.stream().mapToDouble(Double::doubleValue).min().orElse(0), roundRatios.stream().mapToDouble(Double::doubleValue).max().orElse(0));
     });
   }
 }

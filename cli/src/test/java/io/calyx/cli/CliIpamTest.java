@@ -112,7 +112,11 @@ class CliIpamTest {
       // Client CPU per operation, both sides (counted in clock ticks: a short run may round to 0).
       assertThat(j.get("client_cpu_us_per_op").isNumber()).isTrue();
       assertThat(j.get("raw_etcd").get("client_cpu_us_per_op").isNumber()).isTrue();
-      assertThat(j.has("ratio")).isTrue();
+      // One ratio per pair of alternating rounds; the run's ratio, a weighted mean of them, within their range.
+      List<Double> rounds = new java.util.ArrayList<>();
+      j.get("ratio_rounds").forEach(x -> rounds.add(x.asDouble()));
+      assertThat(rounds).hasSize(IpamBenchCommand.ROUNDS).allSatisfy(x -> assertThat(x).isPositive());
+      assertThat(j.get("ratio").asDouble()).isBetween(java.util.Collections.min(rounds), java.util.Collections.max(rounds));
       assertThat(j.get("warmup").intValue()).isEqualTo(20);
       List<String> after = store.list("/calyx/", soon()).kvs().stream().map(KeyValue::key).toList();
       assertThat(after).isEqualTo(before);
