@@ -50,7 +50,13 @@ public final class IpamCheck {
     /** A block without an affinity (its owner's agent would not route it), or an affinity without a block. */
     MISSING_AFFINITY("missing-affinity"),
     /** A block allocation whose handle record is missing or does not list it, or the other way round. */
-    HANDLE_MISMATCH("handle-mismatch");
+    HANDLE_MISMATCH("handle-mismatch"),
+    /**
+     * A pool whose blocks hold more than {@code pool add} allows (stored before the limit): a block
+     * document names every holder and every allocation rewrites it, so a block this large fails to write
+     * once enough of it is allocated.
+     */
+    OVERSIZED_BLOCKS("oversized-blocks");
 
     private final String text;
 
@@ -191,6 +197,7 @@ public final class IpamCheck {
       List<Endpoint> endpoints = decode(s.endpoints(), kv -> EndpointCodec.decode(kv.key(), kv.value()));
       List<Node> nodes = decode(s.nodes(), kv -> NodeCodec.decode(kv.key(), kv.value()));
 
+      oversizedBlocks(pools);
       // Who holds what, per the blocks: the authoritative allocation state.
       Map<IpAddress, HandleId> held = new HashMap<>();
       for (Block b : blocks) {
@@ -215,6 +222,19 @@ public final class IpamCheck {
 
     private static boolean inAnyPool(List<Pool> pools, IpAddress ip) {
       return pools.stream().anyMatch(p -> p.cidr().contains(ip));
+    }
+
+    private void oversizedBlocks(List<Pool> pools) {
+      for (Pool p : pools) {
+        int bits = p.cidr().family().bits() - p.blockSize();
+        if (bits > Pools.MAX_BLOCK_BITS) {
+          report(Kind.OVERSIZED_BLOCKS, p.cidr().toString(), "its blocks hold " + (1 << bits) + " addresses (/" + p.blockSize()
+              + "), more than the " + (1 << Pools.MAX_BLOCK_BITS) + " pool add allows: every allocation rewrites its whole block, which"
+              + " passes etcd's default request limit (1.5 MiB) once ~16,000 of its addresses are allocated, and allocations in it"
+              + " then fail. Fix: add a pool with blocks of at most " + (1 << Pools.MAX_BLOCK_BITS) + " addresses, point the networks'"
+              + " ipam.pools at it, and delete this one once it is empty");
+        }
+      }
     }
 
     private void outsidePools(List<Pool> pools, List<Block> blocks, List<Endpoint> endpoints) {

@@ -110,4 +110,18 @@ class IpamCheckTest {
       assertThat(p.detail()).contains("holds the document of " + Keys.pool(IpPrefix.parseNetwork("p", "10.9.0.0/24")));
     });
   }
+
+  /** A pool stored with blocks larger than pool add allows today is reported; one at the limit is not. */
+  @Test
+  void poolsWithBlocksLargerThanPoolAddAllowsAreReported() {
+    Instant created = Instant.parse("2026-01-01T00:00:00Z");
+    put(Keys.pool(IpPrefix.parseNetwork("p", "10.16.0.0/12")), Codec.encode(new Pool(IpPrefix.parseNetwork("p", "10.16.0.0/12"), 16, false, created)));
+    put(Keys.pool(IpPrefix.parseNetwork("p", "10.32.0.0/16")), Codec.encode(new Pool(IpPrefix.parseNetwork("p", "10.32.0.0/16"), 20, false, created)));
+    put(Keys.pool(IpPrefix.parseNetwork("p", "fd00::/104")), Codec.encode(new Pool(IpPrefix.parseNetwork("p", "fd00::/104"), 115, false, created)));
+    assertThat(IpamCheck.check(snapshot(), at(T0), IpamCheck.Progress.NONE).problems())
+        .extracting(p -> p.kind().text() + " " + p.subject())
+        .containsExactlyInAnyOrder("oversized-blocks 10.16.0.0/12", "oversized-blocks fd00::/104");
+    assertThat(IpamCheck.check(snapshot(), at(T0), IpamCheck.Progress.NONE).problems().getFirst().detail())
+        .contains("65536 addresses (/16)", "at most 4096");
+  }
 }
