@@ -78,8 +78,9 @@ final class IpamBenchCommand implements Callable<Integer> {
    * @param cpuNanos CPU time this process used during the run, all threads (gRPC, allocator, callers, JIT,
    *     GC): on a small, shared machine the steadiest figure of the three (throughput swings with CPU steal
    *     and etcd's fsync, the CPU an operation costs hardly does)
+   * @param cpuNanosByGroup the same by group of threads ({@link ThreadCpu.Group}'s order; they add up to it)
    */
-  record Measured(int count, double seconds, double[] latenciesMs, long cpuNanos) {
+  record Measured(int count, double seconds, double[] latenciesMs, long cpuNanos, long[] cpuNanosByGroup) {
     double perSecond() {
       return count / seconds;
     }
@@ -89,10 +90,18 @@ final class IpamBenchCommand implements Callable<Integer> {
       return cpuNanos / 1e3 / count;
     }
 
+    /** Client CPU per operation of one group of threads, in microseconds. */
+    double cpuMicrosPerOp(ThreadCpu.Group group) {
+      return cpuNanosByGroup[group.ordinal()] / 1e3 / count;
+    }
+
     /** The rounds of one side as one run: all operations over the sum of their times. */
     static Measured of(List<Measured> rounds) {
+      long[] byGroup = new long[ThreadCpu.Group.values().length];
+      rounds.forEach(r -> Arrays.setAll(byGroup, g -> byGroup[g] + r.cpuNanosByGroup()[g]));
       return new Measured(rounds.stream().mapToInt(Measured::count).sum(), rounds.stream().mapToDouble(Measured::seconds).sum(),
-          rounds.stream().flatMapToDouble(r -> Arrays.stream(r.latenciesMs())).toArray(), rounds.stream().mapToLong(Measured::cpuNanos).sum());
+          rounds.stream().flatMapToDouble(r -> Arrays.stream(r.latenciesMs())).toArray(), rounds.stream().mapToLong(Measured::cpuNanos).sum(),
+          byGroup);
     }
 
     double percentile(double q) {
@@ -108,7 +117,20 @@ final class IpamBenchCommand implements Callable<Integer> {
       o.put("p50_ms", round(percentile(50)));
       o.put("p99_ms", round(percentile(99)));
       o.put("client_cpu_us_per_op", round(cpuMicrosPerOp()));
+      ObjectNode byThread = o.putObject("client_cpu_us_per_op_by_thread");
+      for (ThreadCpu.Group g : ThreadCpu.Group.values()) {
+        byThread.put(g.json, round(cpuMicrosPerOp(g)));
+      }
       return o;
+    }
+
+    /** The per-thread breakdown as one line of text. */
+    String byThreadText() {
+      StringBuilder out = new StringBuilder();
+      for (ThreadCpu.Group g : ThreadCpu.Group.values()) {
+        out.append(out.isEmpty() ? "" : ", ").append(g.json.replace('_', ' ')).append(' ').append(Math.round(cpuMicrosPerOp(g)));
+      }
+      return out.toString();
     }
   }
 
@@ -260,9 +282,13 @@ final class IpamBenchCommand implements Callable<Integer> {
     int n = to - from;
     double[] latencies = new double[n];
     AtomicInteger next = new AtomicInteger();
-    ExecutorService pool = Executors.newFixedThreadPool(concurrency);
+    AtomicInteger callers = new AtomicInteger();
+    ExecutorService pool = Executors.newFixedThreadPool(concurrency,
+        r -> Thread.ofPlatform().name(ThreadCpu.CALLER_PREFIX + callers.incrementAndGet()).unstarted(r));
+    long[] threadsStart = ThreadCpu.snapshot();
     long cpuStart = processCpuNanos();
     long start = System.nanoTime();
+    long[] threadsEnd;
     try {
       List<Future<?>> workers = new ArrayList<>();
       for (int w = 0; w < concurrency; w++) {
@@ -278,11 +304,14 @@ final class IpamBenchCommand implements Callable<Integer> {
       for (Future<?> f : workers) {
         f.get();
       }
+      // Before the callers end: a thread's CPU is no longer listed once it has ended.
+      threadsEnd = ThreadCpu.snapshot();
     } finally {
       pool.shutdownNow();
     }
     double seconds = (System.nanoTime() - start) / 1e9;
-    return new Measured(n, seconds, latencies, processCpuNanos() - cpuStart);
+    long cpu = processCpuNanos() - cpuStart;
+    return new Measured(n, seconds, latencies, cpu, ThreadCpu.byGroup(threadsStart, threadsEnd, cpu));
   }
 
   /** CPU time of this process so far; 0 where the JVM cannot tell (the figure is then reported as 0). */
@@ -307,9 +336,11 @@ final class IpamBenchCommand implements Callable<Integer> {
     }
     out.printf("calyx ipam: allocs_per_s=%.1f p50_ms=%.2f p99_ms=%.2f client_cpu_us_per_op=%.0f (%d allocations, concurrency %d, %d host%s)%n",
         ipam.perSecond(), ipam.percentile(50), ipam.percentile(99), ipam.cpuMicrosPerOp(), count, concurrency, hosts, hosts == 1 ? "" : "s");
+    out.printf("            client CPU us/op by thread: %s%n", ipam.byThreadText());
     rawEtcd.ifPresent(r -> {
       out.printf("raw etcd:   txns_per_s=%.1f p50_ms=%.2f p99_ms=%.2f client_cpu_us_per_op=%.0f (put-if-absent, one key each, same client; %d rounds alternating with calyx)%n",
           r.perSecond(), r.percentile(50), r.percentile(99), r.cpuMicrosPerOp(), ROUNDS);
+      out.printf("            client CPU us/op by thread: %s%n", r.byThreadText());
       out.printf("ratio:      %.2f (calyx / raw; its rounds %.2f to %.2f)%n", ipam.perSecond() / r.perSecond(),
           roundRatios.stream().mapToDouble(Double::doubleValue).min().orElse(0), roundRatios.stream().mapToDouble(Double::doubleValue).max().orElse(0));
     });

@@ -112,6 +112,14 @@ class CliIpamTest {
       // Client CPU per operation, both sides (counted in clock ticks: a short run may round to 0).
       assertThat(j.get("client_cpu_us_per_op").isNumber()).isTrue();
       assertThat(j.get("raw_etcd").get("client_cpu_us_per_op").isNumber()).isTrue();
+      // ... and by group of threads: every group on both sides, the bench's callers busy on both.
+      for (JsonNode side : List.of(j, j.get("raw_etcd"))) {
+        JsonNode byThread = side.get("client_cpu_us_per_op_by_thread");
+        for (ThreadCpu.Group g : ThreadCpu.Group.values()) {
+          assertThat(byThread.get(g.json).asDouble()).as(g.json).isGreaterThanOrEqualTo(0);
+        }
+        assertThat(byThread.get("callers").asDouble()).isPositive();
+      }
       // One ratio per pair of alternating rounds; the run's ratio, a weighted mean of them, within their range.
       List<Double> rounds = new java.util.ArrayList<>();
       j.get("ratio_rounds").forEach(x -> rounds.add(x.asDouble()));

@@ -1,0 +1,94 @@
+package io.calyx.cli;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
+
+/**
+ * CPU time of this process's threads by what they do, for {@code ipam bench}'s breakdown of client CPU
+ * per operation: which threads calyx's allocator keeps busier than raw etcd's transactions. Groups by
+ * thread name (the bench's callers, calyx's allocator, the gRPC event loop, the client's executors);
+ * threads the JVM does not list (the JIT compilers, the garbage collector) and the rest are "other", the
+ * process's CPU minus the groups'.
+ */
+final class ThreadCpu {
+  /** The groups, in the order they are printed, with their JSON names. */
+  enum Group {
+    CALLERS("callers"),
+    ALLOCATOR("allocator"),
+    GRPC_EVENT_LOOP("grpc_event_loop"),
+    CLIENT_EXECUTORS("client_executors"),
+    OTHER("other");
+
+    final String json;
+
+    Group(String json) {
+      this.json = json;
+    }
+  }
+
+  /** The prefix of the bench's own worker threads. */
+  static final String CALLER_PREFIX = "bench-caller-";
+
+  private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
+  private ThreadCpu() {}
+
+  /**
+   * Which group a thread's CPU counts for: callers (the bench's workers; calyx's allocator runs a lone
+   * request on them), allocator (per-host committers, and the carriers of the virtual threads that claim
+   * blocks), the gRPC event loop, the client's executors (gRPC's, jetcd's, the datastore's deadline timer).
+   */
+  static Group of(String threadName) {
+    if (threadName.startsWith(CALLER_PREFIX)) {
+      return Group.CALLERS;
+    }
+    if (threadName.startsWith("calyx-ipam-") || threadName.startsWith("calyx-claim") || threadName.startsWith("ForkJoinPool-")) {
+      return Group.ALLOCATOR;
+    }
+    if (threadName.startsWith("grpc-nio-worker") || threadName.contains("-ELG-")) {
+      return Group.GRPC_EVENT_LOOP;
+    }
+    if (threadName.startsWith("grpc-default-executor") || threadName.startsWith("jetcd") || threadName.startsWith("etcd-")) {
+      return Group.CLIENT_EXECUTORS;
+    }
+    return Group.OTHER;
+  }
+
+  /**
+   * CPU nanoseconds so far of every live platform thread, summed by group (OTHER: only the listed threads
+   * of no group; see {@link #byGroup}). Zeros where the JVM cannot measure thread CPU.
+   */
+  static long[] snapshot() {
+    long[] out = new long[Group.values().length];
+    if (!THREADS.isThreadCpuTimeSupported() || !THREADS.isThreadCpuTimeEnabled()) {
+      return out;
+    }
+    long[] ids = THREADS.getAllThreadIds();
+    ThreadInfo[] infos = THREADS.getThreadInfo(ids);
+    for (int i = 0; i < ids.length; i++) {
+      long cpu = THREADS.getThreadCpuTime(ids[i]);
+      if (infos[i] != null && cpu > 0) {
+        out[of(infos[i].getThreadName()).ordinal()] += cpu;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The groups' CPU between two snapshots, with OTHER made the process's CPU in that time minus the other
+   * groups' (so that the groups add up to it; never below 0, as the process's figure comes in clock ticks).
+   */
+  static long[] byGroup(long[] before, long[] after, long processNanos) {
+    long[] out = new long[before.length];
+    long named = 0;
+    for (Group g : Group.values()) {
+      if (g != Group.OTHER) {
+        out[g.ordinal()] = Math.max(0, after[g.ordinal()] - before[g.ordinal()]);
+        named += out[g.ordinal()];
+      }
+    }
+    out[Group.OTHER.ordinal()] = Math.max(0, processNanos - named);
+    return out;
+  }
+}
