@@ -13,7 +13,8 @@ import java.util.List;
  * transaction instead of a second round trip. Only when another writer changed a block in between (the
  * CLI, the reclaimer) does a new plan follow; the committed record is the one that counts.
  *
- * <p>Callbacks run on the allocator's committer thread: they must be quick and must not block.
+ * <p>Callbacks run on the allocator's committer thread (or, for {@link HostAllocator#releaseWaiting}, on the
+ * waiting caller's when it commits itself): they must be quick and must not block.
  */
 public interface AllocationCompanion {
   /**

@@ -128,6 +128,53 @@ class HostAllocatorTest {
     assertThat(audit(memory)).hasSize(7);
   }
 
+  @Test
+  void aWaitingReleaseOfAnIdleAllocatorCommitsOnItsOwnThreadWithItsCompanion() throws Exception {
+    pools.add(cidr("10.244.0.0/16"), Optional.empty(), soon());
+    HostAllocator a = allocator("h1");
+    HandleRecord r = a.allocate(v4("c1")).join();
+    idle(a);
+    List<Thread> writtenOn = new ArrayList<>();
+    AllocationCompanion companion = new AllocationCompanion() {
+      @Override
+      public void planned(HandleRecord record) {}
+
+      @Override
+      public List<io.calyx.core.store.Op> alongside(HandleRecord record) {
+        return List.of(io.calyx.core.store.Op.put("/test/released/" + record.handle(), new byte[] {1}));
+      }
+
+      @Override
+      public void written() {
+        writtenOn.add(Thread.currentThread());
+      }
+    };
+    CompletableFuture<Optional<HandleRecord>> f = a.releaseWaiting(handle("c1"), soon(), companion);
+    assertThat(f).isDone();
+    assertThat(f.join()).contains(r);
+    assertThat(store.lastTxnThread).isSameAs(Thread.currentThread());
+    assertThat(writtenOn).containsExactly(Thread.currentThread());
+    assertThat(memory.get("/test/released/" + handle("c1"), soon())).as("the companion's document, in the same transaction").isPresent();
+    assertThat(a.find(handle("c1"), soon())).isEmpty();
+    int txns = store.txns.get();
+    assertThat(a.releaseWaiting(handle("c1"), soon(), AllocationCompanion.NONE).join()).as("a repeated DEL releases nothing").isEmpty();
+    assertThat(store.txns.get()).isEqualTo(txns);
+    assertThat(audit(memory)).isEmpty();
+  }
+
+  @Test
+  @org.junit.jupiter.api.Timeout(60) // committed alongside the held batch, it would hang on the held transaction
+  void aWaitingReleaseQueuesWhileTheCommitterIsBusy() throws Exception {
+    Held held = committerHeldIn("c1");
+    CompletableFuture<Optional<HandleRecord>> waiting = held.allocator().releaseWaiting(handle("c0"), soon(), AllocationCompanion.NONE);
+    assertThat(waiting).as("queued behind the committer's batch").isNotDone();
+    held.release();
+    assertThat(waiting.join()).isPresent();
+    assertThat(store.lastTxnThread).isNotSameAs(Thread.currentThread());
+    assertThat(held.allocator().find(handle("c0"), soon())).isEmpty();
+    assertThat(audit(memory)).hasSize(1);
+  }
+
   /** An allocator whose committer is held inside the transaction of {@code first}. */
   private record Held(HostAllocator allocator, CompletableFuture<HandleRecord> first, java.util.concurrent.CountDownLatch open, CountingDatastore store) {
     void release() {
@@ -173,6 +220,27 @@ class HostAllocatorTest {
         assertThat(ips.add(r.get().ips().getFirst().ip())).as("%s handed out twice", r.get().ips().getFirst().ip()).isTrue();
       }
       assertThat(audit(memory)).hasSize(300);
+      // Releases, waiting and queued, among allocations that reuse what they free.
+      List<java.util.concurrent.Future<?>> churn = new ArrayList<>();
+      for (int i = 0; i < 100; i++) {
+        String gone = "c" + i;
+        String fresh = "d" + i;
+        boolean waits = i % 2 == 0;
+        churn.add(workers.submit(() -> (waits ? a.releaseWaiting(handle(gone), soon(), AllocationCompanion.NONE) : a.release(handle(gone), soon())).join()));
+        churn.add(workers.submit(() -> a.allocateWaiting(v4(fresh)).join()));
+      }
+      for (java.util.concurrent.Future<?> f : churn) {
+        f.get();
+      }
+      assertThat(audit(memory)).hasSize(300);
+      Set<IpAddress> held = new HashSet<>();
+      for (int i = 100; i < 300; i++) {
+        assertThat(held.add(a.find(handle("c" + i), soon()).orElseThrow().ips().getFirst().ip())).isTrue();
+      }
+      for (int i = 0; i < 100; i++) {
+        assertThat(a.find(handle("c" + i), soon())).as("c%d released", i).isEmpty();
+        assertThat(held.add(a.find(handle("d" + i), soon()).orElseThrow().ips().getFirst().ip())).as("d%d's address held twice", i).isTrue();
+      }
     } finally {
       workers.shutdownNow();
     }
