@@ -43,7 +43,8 @@ for c in "1 1" "16 1" "1 4" "16 4"; do
   out=$("$ctl" --etcd-endpoints "http://127.0.0.1:$port" ipam bench --concurrency "$1" --count "$count" --hosts "$2" --raw -o json)
   results+=("$out")
   printf 'concurrency %-2s hosts %s: ' "$1" "$2"
-  printf '%s' "$out" | tr -d ' \n' | sed -E 's/.*"allocs_per_s":([0-9.]+),"p50_ms":([0-9.]+),"p99_ms":([0-9.]+),"client_cpu_us_per_op":([0-9.]+).*"raw_etcd":\{"txns_per_s":([0-9.]+),"p50_ms":([0-9.]+),"p99_ms":([0-9.]+),"client_cpu_us_per_op":([0-9.]+)\},"ratio":([0-9.]+).*/calyx \1 allocs\/s (p50 \2 ms, p99 \3 ms, client CPU \4 µs) | raw etcd \5 txns\/s (p50 \6 ms, p99 \7 ms, client CPU \8 µs) | ratio \9/'
+  # (The per-thread breakdown, in the JSON, is left out of this line.)
+  printf '%s' "$out" | tr -d ' \n' | sed -E 's/,"client_cpu_us_per_op_by_thread":\{[^}]*\}//g' | sed -E 's/.*"allocs_per_s":([0-9.]+),"p50_ms":([0-9.]+),"p99_ms":([0-9.]+),"client_cpu_us_per_op":([0-9.]+).*"raw_etcd":\{"txns_per_s":([0-9.]+),"p50_ms":([0-9.]+),"p99_ms":([0-9.]+),"client_cpu_us_per_op":([0-9.]+)\},"ratio":([0-9.]+).*/calyx \1 allocs\/s (p50 \2 ms, p99 \3 ms, client CPU \4 µs) | raw etcd \5 txns\/s (p50 \6 ms, p99 \7 ms, client CPU \8 µs) | ratio \9/'
   # The ratio of each pair of alternating rounds: how much the machine swung during the case.
   printf '%s' "$out" | tr -d ' \n' | sed -E 's/.*"ratio_rounds":\[([^]]*)\].*/\1/' | tr ',' '\n' \
     | awk 'NR == 1 || $1 < lo {lo = $1} NR == 1 || $1 > hi {hi = $1} END {if (NR) printf " (rounds %.2f to %.2f)", lo, hi}'
