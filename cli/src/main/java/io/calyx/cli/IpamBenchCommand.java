@@ -285,10 +285,10 @@ final class IpamBenchCommand implements Callable<Integer> {
     AtomicInteger callers = new AtomicInteger();
     ExecutorService pool = Executors.newFixedThreadPool(concurrency,
         r -> Thread.ofPlatform().name(ThreadCpu.CALLER_PREFIX + callers.incrementAndGet()).unstarted(r));
-    long[] threadsStart = ThreadCpu.snapshot();
+    java.util.Map<Long, ThreadCpu.Sample> threadsStart = ThreadCpu.snapshot();
     long cpuStart = processCpuNanos();
     long start = System.nanoTime();
-    long[] threadsEnd;
+    java.util.Map<Long, ThreadCpu.Sample> threadsEnd;
     try {
       List<Future<?>> workers = new ArrayList<>();
       for (int w = 0; w < concurrency; w++) {

@@ -3,6 +3,8 @@ package io.calyx.cli;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * CPU time of this process's threads by what they do, for {@code ipam bench}'s breakdown of client CPU
@@ -36,14 +38,15 @@ final class ThreadCpu {
 
   /**
    * Which group a thread's CPU counts for: callers (the bench's workers; calyx's allocator runs a lone
-   * request on them), allocator (per-host committers, and the carriers of the virtual threads that claim
-   * blocks), the gRPC event loop, the client's executors (gRPC's, jetcd's, the datastore's deadline timer).
+   * request on them), allocator (per-host committers, and the carriers of virtual threads: in the bench,
+   * those that claim blocks), the gRPC event loop, the client's executors (gRPC's, jetcd's, the datastore's deadline timer).
    */
   static Group of(String threadName) {
     if (threadName.startsWith(CALLER_PREFIX)) {
       return Group.CALLERS;
     }
-    if (threadName.startsWith("calyx-ipam-") || threadName.startsWith("calyx-claim") || threadName.startsWith("ForkJoinPool-")) {
+    // Virtual threads (the block claims) are not listed: their CPU is their carriers', ForkJoinPool workers.
+    if (threadName.startsWith("calyx-ipam-") || threadName.startsWith("ForkJoinPool-")) {
       return Group.ALLOCATOR;
     }
     if (threadName.startsWith("grpc-nio-worker") || threadName.contains("-ELG-")) {
@@ -55,12 +58,15 @@ final class ThreadCpu {
     return Group.OTHER;
   }
 
+  /** One thread's CPU so far and the group it counts for. */
+  record Sample(Group group, long cpuNanos) {}
+
   /**
-   * CPU nanoseconds so far of every live platform thread, summed by group (OTHER: only the listed threads
-   * of no group; see {@link #byGroup}). Zeros where the JVM cannot measure thread CPU.
+   * CPU nanoseconds so far of every live platform thread, by thread id. Empty where the JVM cannot measure
+   * thread CPU (everything is then "other").
    */
-  static long[] snapshot() {
-    long[] out = new long[Group.values().length];
+  static Map<Long, Sample> snapshot() {
+    Map<Long, Sample> out = new HashMap<>();
     if (!THREADS.isThreadCpuTimeSupported() || !THREADS.isThreadCpuTimeEnabled()) {
       return out;
     }
@@ -68,24 +74,28 @@ final class ThreadCpu {
     ThreadInfo[] infos = THREADS.getThreadInfo(ids);
     for (int i = 0; i < ids.length; i++) {
       long cpu = THREADS.getThreadCpuTime(ids[i]);
-      if (infos[i] != null && cpu > 0) {
-        out[of(infos[i].getThreadName()).ordinal()] += cpu;
+      if (infos[i] != null && cpu >= 0) {
+        out.put(ids[i], new Sample(of(infos[i].getThreadName()), cpu));
       }
     }
     return out;
   }
 
   /**
-   * The groups' CPU between two snapshots, with OTHER made the process's CPU in that time minus the other
-   * groups' (so that the groups add up to it; never below 0, as the process's figure comes in clock ticks).
+   * The groups' CPU between two snapshots, thread by thread (a thread started in between counts from 0; one
+   * that ended in between is not listed at the end, and what it used falls to "other"), with OTHER made the
+   * process's CPU in that time minus the other groups' (so that the groups add up to it; never below 0, as
+   * the process's figure comes in clock ticks). In {@link Group}'s order.
    */
-  static long[] byGroup(long[] before, long[] after, long processNanos) {
-    long[] out = new long[before.length];
+  static long[] byGroup(Map<Long, Sample> before, Map<Long, Sample> after, long processNanos) {
+    long[] out = new long[Group.values().length];
     long named = 0;
-    for (Group g : Group.values()) {
-      if (g != Group.OTHER) {
-        out[g.ordinal()] = Math.max(0, after[g.ordinal()] - before[g.ordinal()]);
-        named += out[g.ordinal()];
+    for (Map.Entry<Long, Sample> e : after.entrySet()) {
+      Sample then = before.get(e.getKey());
+      long used = Math.max(0, e.getValue().cpuNanos() - (then == null ? 0 : then.cpuNanos()));
+      if (e.getValue().group() != Group.OTHER) {
+        out[e.getValue().group().ordinal()] += used;
+        named += used;
       }
     }
     out[Group.OTHER.ordinal()] = Math.max(0, processNanos - named);

@@ -25,9 +25,18 @@ class ThreadCpuTest {
   }
 
   @Test
-  void otherIsTheProcessMinusTheNamedGroupsAndNeverNegative() {
-    long[] before = {100, 200, 300, 400, 999};
-    long[] after = {150, 260, 370, 480, 5};
+  void groupsAddUpThreadByThreadAndOtherIsTheRestOfTheProcess() {
+    java.util.Map<Long, ThreadCpu.Sample> before = java.util.Map.of(
+        1L, new ThreadCpu.Sample(Group.CALLERS, 100),
+        2L, new ThreadCpu.Sample(Group.ALLOCATOR, 200),
+        3L, new ThreadCpu.Sample(Group.CALLERS, 5_000), // ends in between: its CPU must not be taken off
+        4L, new ThreadCpu.Sample(Group.OTHER, 999));
+    java.util.Map<Long, ThreadCpu.Sample> after = java.util.Map.of(
+        1L, new ThreadCpu.Sample(Group.CALLERS, 150),
+        2L, new ThreadCpu.Sample(Group.ALLOCATOR, 260),
+        4L, new ThreadCpu.Sample(Group.OTHER, 1_010),
+        5L, new ThreadCpu.Sample(Group.GRPC_EVENT_LOOP, 70), // started in between: counts from 0
+        6L, new ThreadCpu.Sample(Group.CLIENT_EXECUTORS, 80));
     assertThat(ThreadCpu.byGroup(before, after, 1000)).containsExactly(50, 60, 70, 80, 1000 - 260);
     assertThat(ThreadCpu.byGroup(before, after, 200)).as("the process's clock ticks trail the threads'")
         .containsExactly(50, 60, 70, 80, 0);
@@ -38,7 +47,7 @@ class ThreadCpuTest {
     var threads = java.lang.management.ManagementFactory.getThreadMXBean();
     java.util.concurrent.CountDownLatch busy = new java.util.concurrent.CountDownLatch(1);
     java.util.concurrent.CountDownLatch measured = new java.util.concurrent.CountDownLatch(1);
-    long[] before = ThreadCpu.snapshot();
+    java.util.Map<Long, ThreadCpu.Sample> before = ThreadCpu.snapshot();
     Thread t = Thread.ofPlatform().name(ThreadCpu.CALLER_PREFIX + "test").start(() -> {
       // 20 ms of this thread's own CPU (at most 10 s of waiting for it on a crowded machine).
       long start = threads.getCurrentThreadCpuTime();
@@ -55,9 +64,10 @@ class ThreadCpuTest {
       }
     });
     busy.await();
-    long[] after = ThreadCpu.snapshot();
+    java.util.Map<Long, ThreadCpu.Sample> after = ThreadCpu.snapshot();
     measured.countDown();
     t.join();
-    assertThat(after[Group.CALLERS.ordinal()] - before[Group.CALLERS.ordinal()]).isGreaterThanOrEqualTo(20_000_000L);
+    assertThat(after.get(t.threadId()).group()).isEqualTo(Group.CALLERS);
+    assertThat(ThreadCpu.byGroup(before, after, 0)[Group.CALLERS.ordinal()]).isGreaterThanOrEqualTo(20_000_000L);
   }
 }

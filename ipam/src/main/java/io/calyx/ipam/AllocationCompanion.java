@@ -14,7 +14,8 @@ import java.util.List;
  * CLI, the reclaimer) does a new plan follow; the committed record is the one that counts.
  *
  * <p>Callbacks run on the allocator's committer thread (or, for {@link HostAllocator#releaseWaiting}, on the
- * waiting caller's when it commits itself): they must be quick and must not block.
+ * waiting caller's when it commits itself): they must be quick, must not block and must not call back into
+ * the allocator.
  */
 public interface AllocationCompanion {
   /**

@@ -285,6 +285,13 @@ public final class Block {
 
   /** Releases the ordinals (those not allocated are ignored); they go to the tail of the free list. */
   public Block release(List<Integer> ordinals) {
+    boolean any = false;
+    for (int ordinal : ordinals) {
+      any |= holder(ordinal) != null;
+    }
+    if (!any) {
+      return this; // a handle's second address in the same block asks again: no copies for nothing
+    }
     Allocation[] held = holders.clone();
     int[] rest = java.util.Arrays.copyOfRange(free, freeStart, freeEnd + ordinals.size());
     int end = freeEnd - freeStart;
@@ -295,8 +302,7 @@ public final class Block {
       }
     }
     int released = end - (freeEnd - freeStart);
-    return released == 0 ? this
-        : new Block(cidr, owner, claimed, claimedText, sequence + 1, reserved, rest, 0, end, held, used - released, key);
+    return new Block(cidr, owner, claimed, claimedText, sequence + 1, reserved, rest, 0, end, held, used - released, key);
   }
 
   /**

@@ -28,7 +28,8 @@ import java.util.function.Function;
  *
  * <p>What it finds ({@link Kind}): documents calyx cannot read, allocations no container uses any more,
  * endpoints whose addresses are not allocated to them, allocations outside every pool, blocks of nodes
- * that are gone, blocks claimed by more than one host, and allocations and handle records that disagree.
+ * that are gone, blocks claimed by more than one host, allocations and handle records that disagree, and
+ * pools whose blocks are larger than {@code pool add} allows.
  */
 public final class IpamCheck {
   private IpamCheck() {}
@@ -228,10 +229,13 @@ public final class IpamCheck {
       for (Pool p : pools) {
         int bits = p.cidr().family().bits() - p.blockSize();
         if (bits > Pools.MAX_BLOCK_BITS) {
+          // ~90 bytes a holder (a 64-hex container id): past ~16,000 the block passes etcd's 1.5 MiB request limit.
+          String cost = (1 << bits) > 16_000
+              ? "which passes etcd's default request limit (1.5 MiB) once ~16,000 of its addresses are allocated, and allocations in it then fail"
+              : "up to ~" + (90 * (1 << bits) / 1024) + " KB for a full one";
           report(Kind.OVERSIZED_BLOCKS, p.cidr().toString(), "its blocks hold " + (1 << bits) + " addresses (/" + p.blockSize()
-              + "), more than the " + (1 << Pools.MAX_BLOCK_BITS) + " pool add allows: every allocation rewrites its whole block, which"
-              + " passes etcd's default request limit (1.5 MiB) once ~16,000 of its addresses are allocated, and allocations in it"
-              + " then fail. Fix: add a pool with blocks of at most " + (1 << Pools.MAX_BLOCK_BITS) + " addresses, point the networks'"
+              + "), more than the " + (1 << Pools.MAX_BLOCK_BITS) + " pool add allows: every allocation rewrites its whole block, "
+              + cost + ". Fix: add a pool with blocks of at most " + (1 << Pools.MAX_BLOCK_BITS) + " addresses, point the networks'"
               + " ipam.pools at it, and delete this one once it is empty");
         }
       }

@@ -175,6 +175,43 @@ class HostAllocatorTest {
     assertThat(audit(memory)).hasSize(1);
   }
 
+  /**
+   * The committer has taken a request off the queue but not yet started it, and the lock is free: a waiting
+   * DEL of the same handle must queue behind it, not release nothing first and leave the ADD's address
+   * allocated (the queue was empty and the lock free, which is all the first version looked at).
+   */
+  @Test
+  @org.junit.jupiter.api.Timeout(60)
+  void aWaitingCallerNeverOvertakesARequestTheCommitterHasTakenButNotStarted() throws Exception {
+    pools.add(cidr("10.244.0.0/16"), Optional.empty(), soon());
+    HostAllocator a = allocator("h1");
+    a.allocate(v4("c0")).join();
+    idle(a);
+    java.util.concurrent.CountDownLatch taken = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+    a.beforeTurn = () -> {
+      taken.countDown();
+      try {
+        go.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    };
+    CompletableFuture<HandleRecord> add = a.allocate(v4("c1"));
+    assertThat(taken.await(10, java.util.concurrent.TimeUnit.SECONDS)).as("the committer has taken the ADD").isTrue();
+    a.beforeTurn = () -> {};
+    assertThat(a.queued()).isZero();
+    assertThat(a.committing()).isFalse();
+
+    CompletableFuture<Optional<HandleRecord>> del = a.releaseWaiting(handle("c1"), soon(), AllocationCompanion.NONE);
+    assertThat(del).as("queued behind the ADD the committer holds").isNotDone();
+    go.countDown();
+    HandleRecord added = add.join();
+    assertThat(del.join()).as("the DEL released what the ADD got").contains(added);
+    assertThat(a.find(handle("c1"), soon())).isEmpty();
+    assertThat(audit(memory)).hasSize(1);
+  }
+
   /** An allocator whose committer is held inside the transaction of {@code first}. */
   private record Held(HostAllocator allocator, CompletableFuture<HandleRecord> first, java.util.concurrent.CountDownLatch open, CountingDatastore store) {
     void release() {

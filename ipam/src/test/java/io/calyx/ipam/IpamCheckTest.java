@@ -121,7 +121,9 @@ class IpamCheckTest {
     assertThat(IpamCheck.check(snapshot(), at(T0), IpamCheck.Progress.NONE).problems())
         .extracting(p -> p.kind().text() + " " + p.subject())
         .containsExactlyInAnyOrder("oversized-blocks 10.16.0.0/12", "oversized-blocks fd00::/104");
-    assertThat(IpamCheck.check(snapshot(), at(T0), IpamCheck.Progress.NONE).problems().getFirst().detail())
-        .contains("65536 addresses (/16)", "at most 4096");
+    List<IpamCheck.Problem> problems = IpamCheck.check(snapshot(), at(T0), IpamCheck.Progress.NONE).problems();
+    assertThat(problems.getFirst().detail()).contains("65536 addresses (/16)", "request limit", "at most 4096");
+    assertThat(problems.getLast().detail()).as("8,192 addresses stay under the request limit").contains("8192 addresses (/115)", "~720 KB")
+        .doesNotContain("request limit");
   }
 }
