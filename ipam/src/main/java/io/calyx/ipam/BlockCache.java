@@ -125,15 +125,8 @@ final class BlockCache {
     }
     if (!gone.isEmpty()) {
       // A handle may hold several ordinals of one block: it leaves the index only when it holds none now.
-      Set<HandleId> holders = new HashSet<>();
-      for (int ordinal = 0; ordinal < block.size(); ordinal++) {
-        Allocation n = block.holder(ordinal);
-        if (n != null) {
-          holders.add(n.handle());
-        }
-      }
       for (HandleId h : gone) {
-        if (!holders.contains(h)) {
+        if (block.ordinalsOf(h).isEmpty()) {
           unindex(h, block.cidr());
         }
       }

@@ -130,7 +130,7 @@ public final class HostAllocator implements AutoCloseable {
 
   /**
    * Like {@link #allocate(AllocateRequest)}, for a caller that blocks on the answer anyway (calyx-ipam's
-   * ADD): when the last batch was a lone request, nothing is queued and no batch is being committed, the
+   * ADD): when the last batch was a lone request and nothing handed to the committer is unanswered, the
    * request is planned and committed on the calling thread and the returned future is already complete;
    * otherwise it queues like any other, and batches as before. A lone request so skips two thread
    * hand-offs, to the committer and back (measured at concurrency 1: about a twentieth of the client's CPU

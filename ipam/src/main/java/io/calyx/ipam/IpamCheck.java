@@ -277,8 +277,8 @@ public final class IpamCheck {
           Block b = byCidr.get(x.block());
           Optional<Integer> ordinal = b == null ? Optional.empty() : b.ordinalOf(x.ip());
           // holder(), not allocations(): that map is made anew on each call, and this runs for every listed address.
-          boolean allocated = ordinal.isPresent() && b.holder(ordinal.get()) != null
-              && b.holder(ordinal.get()).handle().equals(h.handle());
+          Allocation holder = ordinal.isPresent() ? b.holder(ordinal.get()) : null;
+          boolean allocated = holder != null && holder.handle().equals(h.handle());
           if (!allocated) {
             report(Kind.HANDLE_MISMATCH, x.ip().toString(), "the handle record of " + h.handle() + " lists it, but block " + x.block()
                 + (b == null ? " does not exist" : " does not allocate it to that handle"));
