@@ -125,6 +125,13 @@ class HostileInputFaultsTest {
       Cni.ensurePool(admin, POOL);
       Netns host = hosts.host(1);
       Netns container = namespaces.create();
+      // The agent puts its table in place in its first pass, after start and independently of ADDs a
+      // refusal answers before: wait for it, or a footprint taken before and one after would differ by it
+      // (seen once, a run whose first cases were all refused).
+      for (int tries = 0; tries < 300 && host.exec("nft", "list", "table", "inet", "calyx").exitCode() != 0; tries++) {
+        Thread.sleep(100);
+      }
+      assertThat(host.exec("nft", "list", "table", "inet", "calyx").exitCode()).as("the agent's table is in place").isZero();
       for (int i = 0; i < cases; i++) {
         boolean plain = random.nextBoolean();
         String id = plain || r(random) ? "h" + i : nasty(random).replace("\u0000", "") + i;
